@@ -1,0 +1,14 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+func runImport(ctx context.Context, app *app, args []string) error {
+	fs := app.flags("import", "")
+	if _, err := app.parse(fs, args); err != nil {
+		return err
+	}
+	return errors.New("not implemented yet")
+}

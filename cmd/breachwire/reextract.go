@@ -1,0 +1,14 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+func runReextract(ctx context.Context, app *app, args []string) error {
+	fs := app.flags("reextract", "")
+	if _, err := app.parse(fs, args); err != nil {
+		return err
+	}
+	return errors.New("not implemented yet")
+}

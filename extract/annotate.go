@@ -13,3 +13,17 @@ func Annotate(a *Article) {
 		a.Figures = []Figure{}
 	}
 }
+
+// CanonicalCompany resolves a company name or alias ("NEC Corp.", "MHI") to
+// its canonical gazetteer name. ok is false for names not in the gazetteer.
+func CanonicalCompany(name string) (canonical string, ok bool) {
+	return "", false
+}
+
+// CanonicalAgency resolves an agency name or alias to its canonical
+// gazetteer name. Ambiguous aliases ("Defense Ministry") resolve to every
+// matching agency's name joined by no one; callers wanting all matches use
+// AgencyNames.
+func CanonicalAgency(name string) (canonical string, ok bool) {
+	return "", false
+}

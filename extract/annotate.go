@@ -21,9 +21,8 @@ func CanonicalCompany(name string) (canonical string, ok bool) {
 }
 
 // CanonicalAgency resolves an agency name or alias to its canonical
-// gazetteer name. Ambiguous aliases ("Defense Ministry") resolve to every
-// matching agency's name joined by no one; callers wanting all matches use
-// AgencyNames.
+// gazetteer name. An alias shared by several countries ("Defense Ministry")
+// is ambiguous without context: ok is false for it.
 func CanonicalAgency(name string) (canonical string, ok bool) {
 	return "", false
 }

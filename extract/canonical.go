@@ -45,12 +45,18 @@ func CanonicalURL(raw string) (string, error) {
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""
 	}
-	host = strings.TrimSuffix(host, ".")
+	host = strings.TrimRight(host, ".")
+	if host == "" || strings.ContainsAny(host, " /\\@") {
+		return "", ErrBadURL
+	}
 	for _, prefix := range []string{"amp.", "m.", "mobile."} {
 		if rest, ok := strings.CutPrefix(host, prefix); ok && strings.Contains(rest, ".") {
 			host = rest
 			break
 		}
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // IPv6 literal
 	}
 	if port != "" {
 		u.Host = host + ":" + port
@@ -61,25 +67,7 @@ func CanonicalURL(raw string) (string, error) {
 	u.Fragment = ""
 	u.RawFragment = ""
 
-	p := u.EscapedPath()
-	for _, suffix := range []string{"/amp/", "/amp", ".amp", "/amp.html"} {
-		if strings.HasSuffix(strings.ToLower(p), suffix) && len(p) > len(suffix) {
-			p = p[:len(p)-len(suffix)]
-			if suffix == "/amp.html" {
-				p += "/"
-			}
-			break
-		}
-	}
-	if strings.HasPrefix(p, "/amp/") {
-		p = p[len("/amp"):]
-	}
-	if p == "" {
-		p = "/"
-	}
-	if cleaned := path.Clean(p); cleaned != p && !strings.HasSuffix(p, "/") {
-		p = cleaned
-	}
+	p := canonicalPath(u.EscapedPath())
 	if unescaped, err := url.PathUnescape(p); err == nil {
 		u.Path = unescaped
 		u.RawPath = ""
@@ -130,4 +118,32 @@ func encodeSorted(q url.Values) string {
 		}
 	}
 	return b.String()
+}
+
+// canonicalPath cleans an escaped path (dot segments, doubled slashes) and
+// removes AMP markers ("/amp/..." prefix, ".../amp" and ".amp" suffixes).
+func canonicalPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	trailing := strings.HasSuffix(p, "/")
+	p = path.Clean("/" + p)
+	if trailing && p != "/" {
+		p += "/"
+	}
+	for {
+		lower := strings.ToLower(p)
+		switch {
+		case strings.HasPrefix(lower, "/amp/"):
+			p = p[len("/amp"):]
+		case strings.HasSuffix(lower, "/amp/") && len(p) > len("/amp/"):
+			p = p[:len(p)-len("/amp/")]
+		case strings.HasSuffix(lower, "/amp") && len(p) > len("/amp"):
+			p = p[:len(p)-len("/amp")]
+		case strings.HasSuffix(lower, ".amp") && len(p) > len("/.amp"):
+			p = p[:len(p)-len(".amp")]
+		default:
+			return p
+		}
+	}
 }

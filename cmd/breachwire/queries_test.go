@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/breachwire/breachwire/extract"
+	"github.com/breachwire/breachwire/store"
+)
+
+// update rewrites golden files under testdata/ from the current output:
+// go test ./cmd/breachwire -run Golden -update
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+// checkGolden compares got with testdata/name, or rewrites it with -update.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// corpusDB returns the path of a database holding testdata/corpus.json,
+// stored through AddArticle. The reports have fixed dates and are separate
+// incidents, so the output does not depend on the clock or on clustering.
+func corpusDB(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("testdata/corpus.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var articles []extract.Article
+	if err := json.Unmarshal(data, &articles); err != nil {
+		t.Fatalf("testdata/corpus.json: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "corpus.db")
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, a := range articles {
+		if _, err := db.AddArticle(context.Background(), 0, &a); err != nil {
+			t.Fatalf("AddArticle %s: %v", a.URL, err)
+		}
+	}
+	return path
+}
+
+func TestQueryCommandsGolden(t *testing.T) {
+	dbPath := corpusDB(t)
+	tests := []struct {
+		golden string
+		args   []string
+	}{
+		{"search.txt", []string{"search", "cyberattack OR ransomware"}},
+		{"search.json", []string{"search", "--format", "json", "27,445 files"}},
+		{"search.csv", []string{"search", "--format", "csv", "--all", "files"}},
+		{"search-filtered.txt", []string{"search", "--company", "nec", "--since", "2020-02-01", "attack"}},
+		{"stories.txt", []string{"stories"}},
+		{"stories-all.txt", []string{"stories", "--all"}},
+		{"stories.json", []string{"stories", "--format", "json", "--min-files", "1000"}},
+		{"stories.csv", []string{"stories", "--format", "csv", "--agency", "Ministry of Defense (Japan)"}},
+		{"show.txt", []string{"show", "1"}},
+		{"show.json", []string{"show", "--format", "json", "1"}},
+		{"export.jsonl", []string{"export"}},
+		{"export.csv", []string{"export", "--format", "csv"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, "", append(tt.args, "--db", dbPath)...)
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit %d, stderr %q; want 0 and nothing", code, stderr)
+			}
+			checkGolden(t, tt.golden, stdout)
+		})
+	}
+}
+
+func TestImportCommand(t *testing.T) {
+	fixture, err := os.ReadFile("testdata/import.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []string{"file", "stdin"} {
+		t.Run(from, func(t *testing.T) {
+			dbPath := filepath.Join(t.TempDir(), "import.db")
+			args := []string{"import", "--db", dbPath, "testdata/import.jsonl"}
+			stdin := ""
+			if from == "stdin" {
+				args[len(args)-1] = "-"
+				stdin = string(fixture)
+			}
+			code, stdout, stderr := runCLI(t, stdin, args...)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %q; want 0", code, stderr)
+			}
+			checkGolden(t, "import.out", stdout)
+			checkGolden(t, "import.err", stderr)
+
+			// Importing again adds nothing.
+			_, stdout, _ = runCLI(t, stdin, args...)
+			if want := "imported 8 lines: 0 added, 0 duplicates, 3 already stored, 5 rejected\n"; stdout != want {
+				t.Errorf("second import said %q, want %q", stdout, want)
+			}
+		})
+	}
+}
+
+func TestQueryCommandErrors(t *testing.T) {
+	dbPath := corpusDB(t)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"malformed query", []string{"search", "AND OR ("}, 2, `query "AND OR (": AND needs a word before it; write words`},
+		{"unclosed quote", []string{"search", `"NEC files`}, 2, "a quote is not closed"},
+		{"no query", []string{"search"}, 2, "search needs a QUERY"},
+		{"bad search format", []string{"search", "--format", "xml", "NEC"}, 2, `--format "xml" is not one of table, json, csv`},
+		{"bad since", []string{"stories", "--since", "soon"}, 2, `--since: "soon" is not a date`},
+		{"stories argument", []string{"stories", "12"}, 2, "breachwire show STORY_ID"},
+		{"show without id", []string{"show"}, 2, "show takes one STORY_ID"},
+		{"show bad id", []string{"show", "twelve"}, 2, `STORY_ID "twelve" is not a story number`},
+		{"show missing", []string{"show", "99"}, 1, "story 99 not found"},
+		{"show csv", []string{"show", "--format", "csv", "1"}, 2, "is not one of table, json"},
+		{"export format", []string{"export", "--format", "json"}, 2, "is not one of jsonl, csv"},
+		{"import no file", []string{"import"}, 2, "import takes one FILE.jsonl"},
+		{"import missing file", []string{"import", "/nonexistent/archive.jsonl"}, 1, "cannot read the archive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, "", append(tt.args, "--db", dbPath)...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.wantCode, stderr)
+			}
+			if !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr %q, want it to contain %q", stderr, tt.wantErr)
+			}
+			if n := strings.Count(strings.TrimSuffix(stderr, "\n"), "\n"); n != 0 || strings.Contains(stderr, "fts5") {
+				t.Errorf("stderr %q, want one line in plain words", stderr)
+			}
+		})
+	}
+}

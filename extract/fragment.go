@@ -3,7 +3,8 @@ package extract
 import (
 	"strings"
 
-	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // FragmentText turns an HTML fragment, such as a feed item's description or
@@ -13,15 +14,32 @@ func FragmentText(fragment string) string {
 	if !strings.ContainsAny(fragment, "<&") {
 		return tidyParagraphs(fragment)
 	}
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(fragment))
+	doc, err := parseHTML([]byte(fragment))
 	if err != nil {
 		return tidyParagraphs(fragment)
 	}
-	doc.Find("script, style, noscript, iframe").Remove()
-	doc.Find("p, div, br, li, h1, h2, h3, h4, blockquote").Each(func(_ int, s *goquery.Selection) {
-		s.AfterHtml("\n\n")
+	body := findFirst(doc, atom.Body)
+	if body == nil {
+		body = doc
+	}
+	x := &textExtractor{body: body, junk: make(map[*html.Node]bool)}
+	walk(body, func(n *html.Node) bool {
+		if n.Type == html.CommentNode || (n.Type == html.ElementNode && fragmentJunk[n.DataAtom]) {
+			x.junk[n] = true
+			return false
+		}
+		return true
 	})
-	return tidyParagraphs(doc.Text())
+	r := renderer{x: x, plain: true}
+	r.emit(body)
+	return strings.Join(r.paras, "\n\n")
+}
+
+// fragmentJunk are the elements of a feed fragment that carry no text.
+var fragmentJunk = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Iframe: true, atom.Svg: true, atom.Object: true, atom.Embed: true,
+	atom.Head: true, atom.Title: true, atom.Link: true, atom.Meta: true,
 }
 
 // tidyParagraphs folds runs of spaces inside paragraphs and keeps one blank
@@ -29,7 +47,7 @@ func FragmentText(fragment string) string {
 func tidyParagraphs(s string) string {
 	var paras []string
 	for _, block := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
-		if t := strings.Join(strings.Fields(block), " "); t != "" {
+		if t := collapseSpace(block); t != "" {
 			paras = append(paras, t)
 		}
 	}

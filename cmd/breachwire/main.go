@@ -141,6 +141,7 @@ type app struct {
 	dbFlag     string
 	configFlag string
 	verbose    bool
+	usage      func() // prints the current command's usage and flags
 	cfg        Config
 	log        *slog.Logger
 	db         *store.DB
@@ -149,13 +150,18 @@ type app struct {
 // flags returns a flag set for a command with the global flags registered.
 func (a *app) flags(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	// flag's own messages are discarded: parse returns the error as one line,
+	// and the full usage is printed only when asked for with -h.
+	fs.SetOutput(io.Discard)
 	fs.StringVar(&a.dbFlag, "db", "", "database `path` (default $BREACHWIRE_DB, else "+defaultDBPathHint()+")")
 	fs.StringVar(&a.configFlag, "config", "", "config file `path` (TOML; default $BREACHWIRE_CONFIG, else breachwire/config.toml in the XDG config directory if present)")
 	fs.BoolVar(&a.verbose, "v", false, "verbose logging (debug level)")
-	fs.Usage = func() {
+	fs.Usage = func() {}
+	a.usage = func() {
 		fmt.Fprintf(a.stderr, "usage: breachwire %s %s\n\nflags:\n", name, usage)
+		fs.SetOutput(a.stderr)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
@@ -167,9 +173,10 @@ func (a *app) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				a.usage()
 				return nil, err
 			}
-			return nil, usageError{err.Error()}
+			return nil, usagef("%v; see 'breachwire %s -h'", err, fs.Name())
 		}
 		rest := fs.Args()
 		consumed := len(args) - len(rest)

@@ -3,8 +3,8 @@ package extract
 import (
 	"strings"
 
+	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // The helpers below walk the tree with explicit stacks rather than
@@ -49,32 +49,16 @@ func hasAttr(n *html.Node, key string) bool {
 	return false
 }
 
-// findAll returns the elements below n (n included) with the atom a.
-func findAll(n *html.Node, a atom.Atom) []*html.Node {
-	var out []*html.Node
-	walk(n, func(c *html.Node) bool {
-		if c.Type == html.ElementNode && c.DataAtom == a {
-			out = append(out, c)
-		}
-		return true
-	})
-	return out
-}
+// bodySel finds the body element; it stops at the first match.
+var bodySel = goquery.Single("body")
 
-// findFirst returns the first element below n (n included) with the atom a.
-func findFirst(n *html.Node, a atom.Atom) *html.Node {
-	var found *html.Node
-	walk(n, func(c *html.Node) bool {
-		if found != nil {
-			return false
-		}
-		if c.Type == html.ElementNode && c.DataAtom == a {
-			found = c
-			return false
-		}
-		return true
-	})
-	return found
+// bodyOf returns the body element of the document root, or root itself
+// when it has none.
+func bodyOf(root *html.Node) *html.Node {
+	if body := goquery.NewDocumentFromNode(root).FindMatcher(bodySel); body.Length() > 0 {
+		return body.Get(0)
+	}
+	return root
 }
 
 // textContent returns all text below n, with whitespace folded to single

@@ -3,9 +3,15 @@ package extract
 import (
 	"strings"
 
+	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
+
+// fragmentJunkSel finds the elements of a feed fragment that carry no text.
+// Comments need no selector: the renderer emits only text and elements.
+var fragmentJunkSel = cascadia.MustCompile("script, style, noscript, template, iframe, svg, " +
+	"object, embed, head, title, link, meta")
 
 // FragmentText turns an HTML fragment, such as a feed item's description or
 // content, into plain text with paragraphs separated by blank lines. Text
@@ -14,32 +20,19 @@ func FragmentText(fragment string) string {
 	if !strings.ContainsAny(fragment, "<&") {
 		return tidyParagraphs(fragment)
 	}
-	doc, err := parseHTML([]byte(fragment))
+	root, err := parseHTML([]byte(fragment))
 	if err != nil {
 		return tidyParagraphs(fragment)
 	}
-	body := findFirst(doc, atom.Body)
-	if body == nil {
-		body = doc
+	body := bodyOf(root)
+	junk := goquery.NewDocumentFromNode(body).FindMatcher(fragmentJunkSel).Nodes
+	x := &textExtractor{body: body, junk: make(map[*html.Node]bool, len(junk))}
+	for _, n := range junk {
+		x.junk[n] = true
 	}
-	x := &textExtractor{body: body, junk: make(map[*html.Node]bool)}
-	walk(body, func(n *html.Node) bool {
-		if n.Type == html.CommentNode || (n.Type == html.ElementNode && fragmentJunk[n.DataAtom]) {
-			x.junk[n] = true
-			return false
-		}
-		return true
-	})
 	r := renderer{x: x, plain: true}
-	r.emit(body)
+	r.emit(x.body)
 	return strings.Join(r.paras, "\n\n")
-}
-
-// fragmentJunk are the elements of a feed fragment that carry no text.
-var fragmentJunk = map[atom.Atom]bool{
-	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
-	atom.Iframe: true, atom.Svg: true, atom.Object: true, atom.Embed: true,
-	atom.Head: true, atom.Title: true, atom.Link: true, atom.Meta: true,
 }
 
 // tidyParagraphs folds runs of spaces inside paragraphs and keeps one blank

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -55,71 +57,80 @@ var dateMetaNames = []string{
 	"publishdate", "publish-date", "publish_date", "date",
 }
 
-// readMeta collects the metadata of doc in one pass over the tree.
-func readMeta(doc *html.Node) pageMeta {
+// The selectors readMeta uses, compiled once. A Find with a plain selector
+// walks the whole tree; goquery.Single stops at the first match, so only
+// one full walk is made when the page is well formed.
+var (
+	htmlSel  = goquery.Single("html")
+	titleSel = goquery.Single("title")
+	h1Sel    = goquery.Single("h1")
+	// metaSel finds, in document order, meta tags, elements marked
+	// itemprop=datePublished, JSON-LD scripts, canonical links and dated
+	// time elements: one walk for all, as most pages lack some of them.
+	metaSel = cascadia.MustCompile(`meta, [itemprop~=datePublished i], script[type*="ld+json" i], ` +
+		`link[rel~=canonical i], time[datetime]`)
+
+	allTitlesSel = cascadia.MustCompile("title")
+	allH1Sel     = cascadia.MustCompile("h1")
+)
+
+// metaKeys are the attributes that name a meta tag, in order of precedence.
+var metaKeys = []string{"property", "name", "itemprop", "http-equiv"}
+
+// readMeta collects the metadata of the document root.
+func readMeta(root *html.Node) pageMeta {
 	var m pageMeta
-	metas := make(map[string]string)
-	var firstTime string
-	var lds []ldArticle
-	walk(doc, func(n *html.Node) bool {
-		if n.Type != html.ElementNode {
-			return true
+	doc := goquery.NewDocumentFromNode(root)
+
+	h := doc.FindMatcher(htmlSel)
+	m.lang = firstNonEmpty(h.AttrOr("lang", ""), h.AttrOr("xml:lang", ""))
+	m.title = firstText(doc, titleSel, allTitlesSel, func(n *html.Node) string {
+		if inSVG(n) {
+			return ""
 		}
-		switch n.DataAtom {
-		case atom.Html:
-			m.lang = attr(n, "lang")
-			if m.lang == "" {
-				m.lang = attr(n, "xml:lang")
+		return textContent(n)
+	})
+	// textContent, not Selection.Text: it keeps words apart across inline
+	// elements and <br>.
+	m.h1 = firstText(doc, h1Sel, allH1Sel, textContent)
+
+	// The first value for a key wins.
+	metas := make(map[string]string)
+	var lds []ldArticle
+	var firstTime string
+	doc.FindMatcher(metaSel).Each(func(_ int, s *goquery.Selection) {
+		switch s.Get(0).DataAtom {
+		case atom.Script:
+			lds = append(lds, parseJSONLD(s.Text())...)
+			return
+		case atom.Link:
+			if m.canonical == "" {
+				m.canonical = strings.TrimSpace(s.AttrOr("href", ""))
 			}
-		case atom.Title:
-			if m.title == "" && !inSVG(n) {
-				m.title = textContent(n)
+		case atom.Time:
+			if firstTime == "" {
+				firstTime = s.AttrOr("datetime", "")
 			}
-			return false
 		case atom.Meta:
-			key := strings.ToLower(strings.TrimSpace(attr(n, "property")))
-			if key == "" {
-				key = strings.ToLower(strings.TrimSpace(attr(n, "name")))
+			var key string
+			for _, a := range metaKeys {
+				if key = strings.ToLower(strings.TrimSpace(s.AttrOr(a, ""))); key != "" {
+					break
+				}
 			}
-			if key == "" {
-				key = strings.ToLower(strings.TrimSpace(attr(n, "itemprop")))
-			}
-			if key == "" {
-				key = strings.ToLower(strings.TrimSpace(attr(n, "http-equiv")))
-			}
-			if v := strings.TrimSpace(attr(n, "content")); key != "" && v != "" {
+			if v := strings.TrimSpace(s.AttrOr("content", "")); key != "" && v != "" {
 				if _, ok := metas[key]; !ok {
 					metas[key] = v
 				}
 			}
-		case atom.Link:
-			if m.canonical == "" && hasToken(attr(n, "rel"), "canonical") {
-				m.canonical = strings.TrimSpace(attr(n, "href"))
-			}
-		case atom.Script:
-			if strings.Contains(strings.ToLower(attr(n, "type")), "ld+json") && n.FirstChild != nil {
-				lds = append(lds, parseJSONLD(n.FirstChild.Data)...)
-			}
-			return false
-		case atom.Time:
-			if firstTime == "" {
-				firstTime = attr(n, "datetime")
-			}
-		case atom.H1:
-			if m.h1 == "" {
-				m.h1 = textContent(n)
-			}
 		}
-		if hasToken(attr(n, "itemprop"), "datePublished") {
-			v := attr(n, "content")
-			if v == "" {
-				v = attr(n, "datetime")
-			}
-			if _, ok := metas["datepublished"]; !ok && v != "" {
-				metas["datepublished"] = v
-			}
+		if !hasToken(s.AttrOr("itemprop", ""), "datePublished") {
+			return
 		}
-		return true
+		v := firstNonEmpty(s.AttrOr("content", ""), s.AttrOr("datetime", ""))
+		if _, ok := metas["datepublished"]; !ok && v != "" {
+			metas["datepublished"] = v
+		}
 	})
 
 	m.ogTitle = metas["og:title"]
@@ -168,6 +179,25 @@ func readMeta(doc *html.Node) pageMeta {
 		m.published = parseTime(firstTime)
 	}
 	return m
+}
+
+// firstText returns the first non-empty text(n) over the elements all
+// matches. It tries the one first (a goquery.Single) matches before walking
+// the whole tree: on most pages that one has the text.
+func firstText(doc *goquery.Document, first, all goquery.Matcher, text func(*html.Node) string) string {
+	sel := doc.FindMatcher(first)
+	if sel.Length() == 0 {
+		return ""
+	}
+	if t := text(sel.Get(0)); t != "" {
+		return t
+	}
+	var t string
+	doc.FindMatcher(all).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		t = text(s.Get(0))
+		return t == ""
+	})
+	return t
 }
 
 func inSVG(n *html.Node) bool {

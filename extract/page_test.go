@@ -223,6 +223,25 @@ func TestPageMetadataSources(t *testing.T) {
 			wantSite:      "site.example",
 		},
 		{
+			name: "first usable of each: svg and empty titles, empty canonical, itemprop before meta, xml:lang",
+			html: `<html xml:lang="de-DE"><head><link rel="Canonical" href=""><link rel="alternate CANONICAL" href="/b?utm_medium=x"></head>` +
+				`<body><svg><title>Icon</title></svg><title></title><title>Real headline</title><time datetime="">heute</time>` +
+				`<time itemprop="DatePublished" datetime="2023-03-04T05:06:07Z">x</time><meta name="datePublished" content="2001-01-01"><p>Text.</p></body></html>`,
+			wantTitle:     "Real headline",
+			wantPublished: "2023-03-04T05:06:07Z",
+			wantCanonical: "https://www.site.example/b",
+			wantSite:      "site.example",
+			wantLang:      "de",
+		},
+		{
+			name:          "first non-empty h1; first dated time element",
+			html:          `<html><body><h1> </h1><h1>The <b>real</b><br>headline</h1><time>no date</time><time datetime="2020-06-07">x</time><p>Text.</p></body></html>`,
+			wantTitle:     "The real headline",
+			wantPublished: "2020-06-07T00:00:00Z",
+			wantCanonical: "https://www.site.example/x",
+			wantSite:      "site.example",
+		},
+		{
 			name:          "broken json-ld is ignored",
 			html:          `<html><head><script type="application/ld+json">{"@type": "NewsArticle", "datePublished": </script><meta name="sailthru.date" content="2018-07-04 10:00:00"></head><body><p>Text.</p></body></html>`,
 			wantPublished: "2018-07-04T10:00:00Z",

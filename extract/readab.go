@@ -137,11 +137,7 @@ type textExtractor struct {
 // mainText returns the article text of doc as paragraphs separated by blank
 // lines. title, when known, is dropped from the start of the text.
 func mainText(doc *html.Node, title string) string {
-	body := findFirst(doc, atom.Body)
-	if body == nil {
-		body = doc
-	}
-	x := &textExtractor{body: body}
+	x := &textExtractor{body: bodyOf(doc)}
 	x.measure()
 	var best string
 	for _, byClass := range []bool{true, false} {

@@ -98,9 +98,14 @@ func loadConfig(path string, explicit bool) (Config, error) {
 		}
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
-			return cfg, usagef("config %s: line %d: %s; fix the TOML syntax", path, perr.Position.Line, perr.Message)
+			return cfg, usagef("config %s: line %d: %s", path, perr.Position.Line, describeTOMLError(perr))
 		}
-		return cfg, usagef("config %s: %v", path, err)
+		msg := strings.TrimPrefix(err.Error(), "toml: ")
+		if where, types, ok := strings.Cut(msg, ": incompatible types: "); ok {
+			types = strings.NewReplacer("TOML value has type", "it is a", "destination has type", "the setting takes a", "slice", "list").Replace(types)
+			return cfg, usagef("config %s: %s: wrong type (%s)", path, where, types)
+		}
+		return cfg, usagef("config %s: %s", path, msg)
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
 		keys := make([]string, len(undecoded))
@@ -113,6 +118,22 @@ func loadConfig(path string, explicit bool) (Config, error) {
 		return cfg, usagef("config %s: %v", path, err)
 	}
 	return cfg, nil
+}
+
+// describeTOMLError words a TOML decoding error for a person: a bad value
+// or a wrong type names the setting; anything else is a syntax error.
+func describeTOMLError(perr toml.ParseError) string {
+	msg := strings.TrimPrefix(perr.Message, "toml: ")
+	if _, types, ok := strings.Cut(msg, "incompatible types: "); ok {
+		types = strings.ReplaceAll(types, "TOML value has type", "it is a")
+		types = strings.ReplaceAll(types, "destination has type", "the setting takes a")
+		types = strings.ReplaceAll(types, "slice", "list")
+		return fmt.Sprintf("%s has the wrong type (%s)", perr.LastKey, types)
+	}
+	if perr.LastKey != "" && strings.Contains(msg, "; write e.g.") {
+		return fmt.Sprintf("%s: %s", perr.LastKey, msg)
+	}
+	return msg + "; fix the TOML syntax"
 }
 
 func (c *Config) validate() error {

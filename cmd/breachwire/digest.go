@@ -33,7 +33,7 @@ func runDigest(ctx context.Context, app *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := app.openDB(ctx)
+	db, err := app.openExistingDB(ctx)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (a *app) reportNothingNew(d *digest.Digest) {
 	if d.Last.ID != 0 {
 		fmt.Fprintf(a.stderr, "nothing new since the last digest (%s)\n", d.Last.SentAt.Format("2 Jan 2006 15:04 MST"))
 	} else {
-		fmt.Fprintf(a.stderr, "nothing new since the last digest (none sent to this list yet; looked back %s)\n", fmtDays(digest.DefaultFirstWindow))
+		fmt.Fprintf(a.stderr, "nothing new since the last digest (none sent to this list yet; looked back %s, and stories whose newest report is older than %s are never mailed)\n", fmtDays(digest.DefaultFirstWindow), fmtDays(digest.DefaultMaxAge))
 	}
 	if n := len(d.Failing); n > 0 {
 		fmt.Fprintf(a.stderr, "warning: %d feed(s) failing for more than a day; see 'breachwire feeds list'\n", n)

@@ -26,7 +26,7 @@ func runExport(ctx context.Context, app *app, args []string) error {
 	if len(pos) > 0 {
 		return usagef("export takes no arguments, got %q; it writes to standard output", pos[0])
 	}
-	db, err := app.openDB(ctx)
+	db, err := app.openExistingDB(ctx)
 	if err != nil {
 		return err
 	}

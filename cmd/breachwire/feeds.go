@@ -103,7 +103,7 @@ func runFeedsImport(ctx context.Context, app *app, args []string) error {
 	if rest[0] != "-" {
 		f, err := os.Open(rest[0])
 		if err != nil {
-			return usagef("%v", err)
+			return err
 		}
 		defer f.Close()
 		r = f

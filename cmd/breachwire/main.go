@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -122,8 +123,12 @@ func oneLine(s string) string {
 
 func runVersion(ctx context.Context, app *app, args []string) error {
 	fs := app.flags("version", "")
-	if _, err := app.parse(fs, args); err != nil {
+	pos, err := app.parse(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return usagef("takes no arguments, got %q", pos[0])
 	}
 	fmt.Fprintf(app.stdout, "breachwire %s\n", version)
 	return nil
@@ -201,6 +206,19 @@ func (a *app) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 	a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
 	return positional, nil
+}
+
+// openExistingDB opens the database for commands that only read or rework
+// what is stored, so that a mistyped --db is an error, not a new empty file.
+func (a *app) openExistingDB(ctx context.Context) (*store.DB, error) {
+	path, err := a.dbPath()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no database at %s; run 'breachwire poll' or 'breachwire import' first, or pass --db PATH", path)
+	}
+	return a.openDB(ctx)
 }
 
 // openDB opens the database named by --db, $BREACHWIRE_DB or the default.

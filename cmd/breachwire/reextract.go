@@ -27,7 +27,7 @@ func runReextract(ctx context.Context, app *app, args []string) error {
 	if err := checkFormat(*format, "text", "json"); err != nil {
 		return err
 	}
-	db, err := app.openDB(ctx)
+	db, err := app.openExistingDB(ctx)
 	if err != nil {
 		return err
 	}

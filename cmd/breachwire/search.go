@@ -34,7 +34,11 @@ func runSearch(ctx context.Context, app *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := app.openDB(ctx)
+	// A malformed query is the caller's mistake whether or not a database exists.
+	if _, err := store.TranslateQuery(query); err != nil {
+		return usageError{err.Error()}
+	}
+	db, err := app.openExistingDB(ctx)
 	if err != nil {
 		return err
 	}

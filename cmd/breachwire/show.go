@@ -29,7 +29,7 @@ func runShow(ctx context.Context, app *app, args []string) error {
 	if err != nil || id <= 0 {
 		return usagef("STORY_ID %q is not a story number; see breachwire stories", pos[0])
 	}
-	db, err := app.openDB(ctx)
+	db, err := app.openExistingDB(ctx)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func runStories(ctx context.Context, app *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := app.openDB(ctx)
+	db, err := app.openExistingDB(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,14 @@
 package extract
 
-import "sort"
+import (
+	"cmp"
+	"slices"
+)
+
+// ranked is an entity as results orders it.
+type ranked struct {
+	ent, count, first int
+}
 
 // Annotate fills Companies, Agencies, Figures and Relevance from the
 // article's title and text (and uses Site or URL as context for shared
@@ -8,6 +16,7 @@ import "sort"
 // megabyte of text is read.
 func Annotate(a *Article) {
 	an := newAnnotator(a)
+	defer an.release()
 	an.findKnown()
 	an.findUnknownCompanies()
 	an.findUnknownAgencies()
@@ -21,39 +30,38 @@ func Annotate(a *Article) {
 // results lists companies (the primary first, then by mentions) and
 // agencies (by mentions), each in order of first appearance among equals.
 func (an *annotator) results() ([]Company, []Agency) {
-	type ranked struct {
-		ent, count, first int
-	}
-	var cs, as []ranked
+	cs := an.ranked[:0]
 	for i, e := range an.ents {
-		if len(e.mentions) == 0 {
+		if e.mentions == 0 {
 			continue
 		}
-		first := an.mentions[e.mentions[0]].i
-		for _, m := range e.mentions {
-			first = min(first, an.mentions[m].i)
-		}
-		r := ranked{i, len(e.mentions), first}
+		r := ranked{i, e.mentions, e.first}
 		if e.kind == kindCompany {
 			cs = append(cs, r)
-		} else {
-			as = append(as, r)
 		}
 	}
-	less := func(s []ranked) func(i, j int) bool {
-		return func(i, j int) bool {
-			pi, pj := s[i].ent == an.primary, s[j].ent == an.primary
-			if pi != pj {
-				return pi
-			}
-			if s[i].count != s[j].count {
-				return s[i].count > s[j].count
-			}
-			return s[i].first < s[j].first
+	nc := len(cs)
+	for i, e := range an.ents {
+		if e.mentions > 0 && e.kind != kindCompany {
+			cs = append(cs, ranked{i, e.mentions, e.first})
 		}
 	}
-	sort.Slice(cs, less(cs))
-	sort.Slice(as, less(as))
+	an.ranked = cs
+	cs, as := cs[:nc:nc], cs[nc:]
+	order := func(a, b ranked) int {
+		if pa, pb := a.ent == an.primary, b.ent == an.primary; pa != pb {
+			if pa {
+				return -1
+			}
+			return 1
+		}
+		if a.count != b.count {
+			return cmp.Compare(b.count, a.count)
+		}
+		return cmp.Compare(a.first, b.first)
+	}
+	slices.SortFunc(cs, order)
+	slices.SortFunc(as, order)
 	companies := make([]Company, 0, len(cs))
 	for _, r := range cs {
 		e := an.ents[r.ent]

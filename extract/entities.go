@@ -1,10 +1,13 @@
 package extract
 
 import (
+	"cmp"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -15,7 +18,8 @@ type entity struct {
 	sector        string // companies: gazetteer sector; "" when found by pattern
 	typ           string // agencies: gazetteer type; "" when found by pattern
 	known         bool   // from the gazetteer
-	mentions      []int  // indexes into annotator.mentions
+	mentions      int    // how many mentions it has
+	first         int    // first token of its earliest mention
 }
 
 type entKey struct {
@@ -41,7 +45,8 @@ type countryOcc struct {
 	country, i, j int
 }
 
-// annotator holds the state of annotating one article.
+// annotator holds the state of annotating one article. Annotators are
+// pooled: a new field must be reset in release, or where it is used.
 type annotator struct {
 	g       *gazetteer
 	text    string // title, blank line, body
@@ -59,9 +64,17 @@ type annotator struct {
 	// home countries are weak evidence for resolving shared agency names.
 	publishers []string
 	primary    int // entity index of the primary company, or -1
-	// otherSents are the sentences that name a company other than the
-	// primary and not the primary (filled by aboutOtherCompany).
-	otherSents map[int]bool
+	// otherDone says that the sentOther flags are filled (by aboutOtherCompany).
+	otherDone bool
+
+	// Buffers reused across articles.
+	order      []mention
+	tallies    []tally
+	ranked     []ranked
+	sentFlags  []uint8 // facts about each sentence (sent* bits), once sentReady
+	sentReady  bool
+	score      map[string]float64 // contextCountries' result, cleared on each call
+	perCountry []int
 }
 
 // maxAnnotate caps the text Annotate reads: news reports are a few
@@ -83,21 +96,23 @@ func clip(s string, n int) string {
 }
 
 func newAnnotator(a *Article) *annotator {
-	an := &annotator{
-		g:       loadGazetteer(),
-		text:    clip(a.Title, 4096) + "\n\n" + clip(a.Text, maxAnnotate),
-		site:    a.Site,
-		byName:  map[entKey]int{},
-		primary: -1,
+	an, _ := annotatorPool.Get().(*annotator)
+	if an == nil {
+		an = &annotator{byName: map[entKey]int{}}
 	}
+	an.g = loadGazetteer()
+	an.text = clip(a.Title, 4096) + "\n\n" + clip(a.Text, maxAnnotate)
+	an.site = a.Site
+	an.primary = -1
 	if an.site == "" {
 		if u, err := url.Parse(a.URL); err == nil {
 			an.site = u.Hostname()
 		}
 	}
-	an.toks = tokenize(an.text)
-	an.sent = make([]int, len(an.toks))
-	an.covered = make([]bool, len(an.toks))
+	an.toks = appendTokens(an.toks[:0], an.text)
+	an.sent = slices.Grow(an.sent[:0], len(an.toks))[:len(an.toks)]
+	an.covered = slices.Grow(an.covered[:0], len(an.toks))[:len(an.toks)]
+	clear(an.covered)
 	s := -1
 	for i := range an.toks {
 		t := &an.toks[i]
@@ -106,10 +121,38 @@ func newAnnotator(a *Article) *annotator {
 		}
 		an.sent[i] = s
 		if t.kind == tokWord {
-			t.cls = an.g.wordClass[t.key]
+			t.cls = an.g.class(t.key)
 		}
 	}
 	return an
+}
+
+// annotatorPool keeps annotators for reuse: their per-token buffers are the
+// bulk of what annotating allocates.
+var annotatorPool sync.Pool
+
+// maxPooledTokens bounds the buffers kept for reuse, so that one huge
+// article does not pin them.
+const maxPooledTokens = 1 << 16
+
+// release returns the annotator for reuse; it must not be used afterwards.
+// Nothing that Annotate returns points into its buffers. Tokens left in
+// them keep the last text alive until the annotator is reused or the pool
+// drops it at a garbage collection; clearing them costs more than that.
+func (an *annotator) release() {
+	if cap(an.toks) > maxPooledTokens {
+		return
+	}
+	clear(an.ents) // entities hold names cut from the text
+	clear(an.byName)
+	an.text, an.site = "", ""
+	an.toks, an.sent, an.covered = an.toks[:0], an.sent[:0], an.covered[:0]
+	an.ents, an.mentions = an.ents[:0], an.mentions[:0]
+	an.generics, an.countries, an.publishers = an.generics[:0], an.countries[:0], an.publishers[:0]
+	an.order, an.tallies, an.ranked = an.order[:0], an.tallies[:0], an.ranked[:0]
+	an.sentFlags, an.sentReady, an.otherDone = an.sentFlags[:0], false, false
+	an.primary = -1
+	annotatorPool.Put(an)
 }
 
 // entityIndex returns the index of the entity with this kind and name,
@@ -126,7 +169,11 @@ func (an *annotator) entityIndex(kind int, name, country string, known bool, sec
 
 func (an *annotator) addMention(ent, i, j int) {
 	an.mentions = append(an.mentions, mention{ent: ent, i: i, j: j})
-	an.ents[ent].mentions = append(an.ents[ent].mentions, len(an.mentions)-1)
+	e := &an.ents[ent]
+	if e.mentions == 0 || i < e.first {
+		e.first = i
+	}
+	e.mentions++
 	for k := i; k < j; k++ {
 		an.covered[k] = true
 	}
@@ -212,10 +259,10 @@ func (an *annotator) isLegalForm(k int) bool {
 		return false
 	}
 	t := an.toks[k]
-	strict, ok := legalForms[t.key]
-	if !ok || t.kind != tokWord {
+	if t.kind != tokWord || t.cls&clsLegalForm == 0 {
 		return false
 	}
+	strict := legalForms[t.key]
 	switch {
 	case t.key == "plc":
 		return true
@@ -361,7 +408,8 @@ var appositionStop = map[string]bool{
 func (an *annotator) findUnknownCompanies() {
 	var found [][]string // token keys of each new name
 	var names []int
-	for k, t := range an.toks {
+	for k := range an.toks {
+		t := &an.toks[k]
 		if t.para == 0 || an.covered[k] || !t.cap && t.key != "plc" && t.key != "," {
 			continue
 		}
@@ -464,7 +512,7 @@ var agencyHeads = map[string]bool{
 // "X Authority", "X Self-Defense Force".
 func (an *annotator) findUnknownAgencies() {
 	for k := 0; k < len(an.toks); k++ {
-		t := an.toks[k]
+		t := &an.toks[k]
 		if t.para == 0 || an.covered[k] || t.kind != tokWord || !t.cap {
 			continue
 		}
@@ -496,7 +544,7 @@ func (an *annotator) findUnknownAgencies() {
 			}
 			continue
 		}
-		head := agencyHeads[t.key]
+		head := t.cls&clsAgencyHead != 0
 		if t.key == "force" && k > 0 && an.toks[k-1].key == "self-defense" {
 			head = true
 		}
@@ -526,14 +574,21 @@ func (an *annotator) hasPressWord(i, j int) bool {
 // shared agency names: dateline, site domain, the countries of the
 // gazetteer entities it names, country names in the text, its sources.
 func (an *annotator) contextCountries() map[string]float64 {
-	score := map[string]float64{}
+	if an.score == nil {
+		an.score = map[string]float64{}
+	}
+	score := an.score
+	clear(score)
 	g := an.g
 	if c := an.datelineCountry(); c != "" {
 		score[c] += 3
 	}
 	if host := strings.ToLower(an.site); host != "" {
-		if u, err := url.Parse(host); err == nil && u.Host != "" {
-			host = u.Hostname()
+		// Only "//" brings a host: a bare name or domain is not parsed.
+		if strings.Contains(host, "//") {
+			if u, err := url.Parse(host); err == nil && u.Host != "" {
+				host = u.Hostname()
+			}
 		}
 		tld := host[strings.LastIndexByte(host, '.')+1:]
 		if id, ok := g.tldCountry[tld]; ok {
@@ -548,12 +603,14 @@ func (an *annotator) contextCountries() map[string]float64 {
 		if e.kind == kindAgency {
 			w = 1.5
 		}
-		if len(e.mentions) > 1 {
+		if e.mentions > 1 {
 			w += 0.5
 		}
 		score[e.country] += w
 	}
-	perCountry := map[int]int{}
+	perCountry := slices.Grow(an.perCountry[:0], len(g.countries))[:len(g.countries)]
+	an.perCountry = perCountry
+	clear(perCountry)
 	for _, c := range an.countries {
 		if perCountry[c.country] < 3 {
 			score[g.countries[c.country].code] += 0.5
@@ -756,28 +813,19 @@ func (an *annotator) mentionRole(m mention, coordinated bool) (oblique, victim, 
 // leads the report and no company heads it, or no company is a subject.
 func (an *annotator) choosePrimary() {
 	lead := an.leadSentence()
-	order := make([]int, len(an.mentions))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return an.mentions[order[a]].i < an.mentions[order[b]].i })
+	order := append(an.order[:0], an.mentions...)
+	slices.SortFunc(order, func(a, b mention) int { return cmp.Compare(a.i, b.i) })
+	an.order = order
 
-	type tally struct {
-		inTitle, inLead                bool
-		firstInTitle, firstInLead      bool
-		subjects, elsewhere, body, all int
-		first                          int
-	}
-	tallies := make([]tally, len(an.ents))
+	tallies := slices.Grow(an.tallies[:0], len(an.ents))[:len(an.ents)]
+	an.tallies = tallies
 	for i := range tallies {
-		tallies[i].first = math.MaxInt
+		tallies[i] = tally{first: math.MaxInt}
 	}
 	leadFirstEnt := -1
 	titleSeen, leadSeen := false, false
 	prevOblique, prevEnd := false, -1
-	elsewhereBySent := map[int]bool{}
-	for _, mi := range order {
-		m := an.mentions[mi]
+	for _, m := range order {
 		sent := an.sent[m.i]
 		if sent == lead && leadFirstEnt < 0 {
 			leadFirstEnt = m.ent
@@ -818,12 +866,9 @@ func (an *annotator) choosePrimary() {
 		}
 		if para > 0 {
 			t.body++
-			has, ok := elsewhereBySent[sent]
-			if !ok {
-				has = an.sentenceHas(sent, elsewhereWords)
-				elsewhereBySent[sent] = has
-			}
-			if has {
+			if an.sentenceFlag(sent, sentElsewhereKnown, sentElsewhere, func(s int) bool {
+				return an.sentenceHas(s, clsElsewhere)
+			}) {
 				t.elsewhere++
 			}
 		}
@@ -853,7 +898,7 @@ func (an *annotator) choosePrimary() {
 				eligible = true
 			}
 		}
-		score += 0.4 * float64(min(len(e.mentions), 6))
+		score += 0.4 * float64(min(e.mentions, 6))
 		score += 0.7 * float64(t.subjects)
 		if t.body > 0 && t.elsewhere == t.body && !t.inTitle {
 			score -= 3 // only named about another time or incident
@@ -877,6 +922,51 @@ func (an *annotator) choosePrimary() {
 		return
 	}
 	an.primary = best
+}
+
+// tally is what choosePrimary counts for one entity.
+type tally struct {
+	inTitle, inLead                bool
+	firstInTitle, firstInLead      bool
+	subjects, elsewhere, body, all int
+	first                          int
+}
+
+// Per-sentence facts, computed at most once a sentence (annotator.sentFlags).
+const (
+	sentCueKnown = 1 << iota
+	sentCue      // has a word of exposure
+	sentElsewhereKnown
+	sentElsewhere // places its mentions in another time or incident
+	sentOther     // names a company other than the primary, and not the primary
+)
+
+// sentenceFlag returns the fact flag of sentence s, computing it with f
+// the first time (known marks it computed).
+func (an *annotator) sentenceFlag(s int, known, flag uint8, f func(int) bool) bool {
+	an.initSentFlags()
+	v := an.sentFlags[s]
+	if v&known == 0 {
+		v |= known
+		if f(s) {
+			v |= flag
+		}
+		an.sentFlags[s] = v
+	}
+	return v&flag != 0
+}
+
+func (an *annotator) initSentFlags() {
+	if an.sentReady {
+		return
+	}
+	n := 0
+	if len(an.sent) > 0 {
+		n = an.sent[len(an.sent)-1] + 1
+	}
+	an.sentFlags = slices.Grow(an.sentFlags[:0], n)[:n]
+	clear(an.sentFlags)
+	an.sentReady = true
 }
 
 // coordinatedInTitle reports whether the headline names companies a and b
@@ -905,7 +995,8 @@ func (an *annotator) coordinatedInTitle(a, b int) bool {
 // (bylines and datelines alone are skipped).
 func (an *annotator) leadSentence() int {
 	cur, words := -1, 0
-	for k, t := range an.toks {
+	for k := range an.toks {
+		t := &an.toks[k]
 		if t.para == 0 || t.kind == tokPunct {
 			continue
 		}
@@ -919,9 +1010,10 @@ func (an *annotator) leadSentence() int {
 	return -1
 }
 
-func (an *annotator) sentenceHas(s int, words map[string]bool) bool {
+// sentenceHas reports whether sentence s has a word of class cls.
+func (an *annotator) sentenceHas(s int, cls uint16) bool {
 	for k := an.sentStart(s); k < len(an.toks) && an.sent[k] == s; k++ {
-		if words[an.toks[k].key] {
+		if an.toks[k].cls&cls != 0 {
 			return true
 		}
 	}

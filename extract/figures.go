@@ -2,6 +2,7 @@ package extract
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -144,29 +145,35 @@ func (an *annotator) findFigures() []Figure {
 		kind  string
 		value int64
 	}
-	seen := map[figKey]bool{}
-	cue := map[int]bool{}
+	var seen []figKey // figures are few: a list beats a map
 	for k := 0; k < len(toks); k++ {
-		if t := toks[k]; t.kind != tokNumber && t.cls&clsFigure == 0 {
+		if t := &toks[k]; t.kind != tokNumber && t.cls&clsFigure == 0 {
 			continue // the common case, cheaply
+		}
+		// "a" and "an" are common and start a figure only as "a million",
+		// "an estimated": rule them out before figureAt.
+		switch toks[k].key {
+		case "a":
+			if k+1 >= len(toks) || toks[k+1].cls&clsScale == 0 {
+				continue
+			}
+		case "an":
+			if k+1 >= len(toks) || toks[k+1].key != "estimated" {
+				continue
+			}
 		}
 		f, end, ok := an.figureAt(k)
 		if !ok {
 			continue
 		}
 		s := an.sent[k]
-		has, ok := cue[s]
-		if !ok {
-			has = an.sentenceCue(s)
-			cue[s] = has
-		}
-		if !has || an.aboutOtherCompany(s) {
+		if !an.sentenceFlag(s, sentCueKnown, sentCue, an.sentenceCue) || an.aboutOtherCompany(s) {
 			k = end - 1
 			continue
 		}
 		key := figKey{f.Kind, f.Value}
-		if !seen[key] {
-			seen[key] = true
+		if !slices.Contains(seen, key) {
+			seen = append(seen, key)
 			figs = append(figs, f)
 		}
 		k = end - 1
@@ -191,25 +198,28 @@ func (an *annotator) aboutOtherCompany(s int) bool {
 	if an.primary < 0 {
 		return false
 	}
-	if an.otherSents == nil {
+	if !an.otherDone {
 		// Computed once: which sentences name another company, and which the primary.
-		an.otherSents = map[int]bool{}
-		self := map[int]bool{}
+		an.otherDone = true
+		an.initSentFlags()
+		const self = sentOther << 1
 		for _, m := range an.mentions {
 			e := an.ents[m.ent]
 			switch {
 			case e.kind != kindCompany:
 			case m.ent == an.primary:
-				self[an.sent[m.i]] = true
+				an.sentFlags[an.sent[m.i]] |= self
 			case e.sector != sectorTech:
-				an.otherSents[an.sent[m.i]] = true
+				an.sentFlags[an.sent[m.i]] |= sentOther
 			}
 		}
-		for s := range self {
-			delete(an.otherSents, s)
+		for i, v := range an.sentFlags {
+			if v&self != 0 {
+				an.sentFlags[i] = v &^ (self | sentOther)
+			}
 		}
 	}
-	return an.otherSents[s]
+	return an.sentFlags[s]&sentOther != 0
 }
 
 // figureAt reads a figure starting at token k (its qualifier or number).
@@ -272,7 +282,7 @@ func (an *annotator) figureAt(k int) (Figure, int, bool) {
 		if kind == "" {
 			return Figure{}, 0, false
 		}
-		if kind == KindPeople && (start > 0 && headcountVerbs[toks[start-1].key] || !an.sentenceHas(an.sent[k], dataWords)) {
+		if kind == KindPeople && (start > 0 && headcountVerbs[toks[start-1].key] || !an.sentenceHas(an.sent[k], clsData)) {
 			// A count of people is exposed data only where the sentence
 			// speaks of their data: "personal data of 8,122 people".
 			return Figure{}, 0, false
@@ -298,16 +308,20 @@ func (an *annotator) parseAmount(k int) (value, unit float64, next int, vague, o
 		if num == "" {
 			return 0, 0, 0, false, false
 		}
-		plain := strings.ReplaceAll(num, ",", "")
+		comma := strings.IndexByte(num, ',') >= 0
+		if comma && !validThousands(num) {
+			return 0, 0, 0, false, false
+		}
+		plain := num
+		if comma {
+			plain = strings.ReplaceAll(num, ",", "")
+		}
 		v, err := strconv.ParseFloat(plain, 64)
 		if err != nil {
 			return 0, 0, 0, false, false
 		}
-		if suffix == "" && !strings.Contains(num, ",") && !strings.Contains(num, ".") && v >= 1900 && v <= 2100 {
+		if suffix == "" && !comma && strings.IndexByte(num, '.') < 0 && v >= 1900 && v <= 2100 {
 			return 0, 0, 0, false, false // a year
-		}
-		if strings.Contains(num, ",") && !validThousands(num) {
-			return 0, 0, 0, false, false
 		}
 		value = v
 		switch {
@@ -362,19 +376,25 @@ func splitNumber(key string) (num, suffix string) {
 	return key[:i], key[i:]
 }
 
-// validThousands checks "27,445" style grouping.
+// validThousands checks "27,445" style grouping: a first group of one to
+// three digits, then groups of three, up to the decimal point.
 func validThousands(num string) bool {
 	intPart, _, _ := strings.Cut(num, ".")
-	groups := strings.Split(intPart, ",")
-	if len(groups[0]) == 0 || len(groups[0]) > 3 {
-		return false
-	}
-	for _, g := range groups[1:] {
-		if len(g) != 3 {
+	n, first := 0, true // length of the current group; is it the first
+	for i := 0; i < len(intPart); i++ {
+		if intPart[i] != ',' {
+			n++
+			continue
+		}
+		if first && (n == 0 || n > 3) || !first && n != 3 {
 			return false
 		}
+		n, first = 0, false
 	}
-	return true
+	if first {
+		return n > 0 && n <= 3
+	}
+	return n == 3
 }
 
 // kindAfter finds the noun a count counts: the last of a run of kind nouns

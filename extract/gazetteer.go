@@ -3,6 +3,7 @@ package extract
 import (
 	_ "embed"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -61,10 +62,17 @@ type genericGroup struct {
 // aliasForm is one way an alias is written; its tokens' case is checked
 // against the text (acronyms exactly, names by their first letter).
 type aliasForm struct {
-	toks []string
+	toks []aliasTok
 	// personLike forms are also first names: "Rafael" is not the company
 	// in "Rafael Nadal".
 	personLike bool
+}
+
+// aliasTok is one token of an alias form, with its case worked out once.
+type aliasTok struct {
+	surf           string
+	capital, upper bool // as caseOf
+	innerUpper     bool // as hasInnerUpper
 }
 
 // payload is what a gazetteer alias resolves to.
@@ -92,9 +100,14 @@ type gazetteer struct {
 	// capital ("dpa"); other lower-case words cannot start a name.
 	lowerStarts map[string]bool
 
-	// wordClass gives, for the few words that matter to more than one
-	// pass, their classes: one map lookup a word instead of one a pass.
-	wordClass map[string]uint8
+	// Word classes (cls* bits) of the words that matter to some pass, so
+	// that each word of a text is looked up once, not once a pass (see
+	// class). classFilter is a Bloom filter over the classified words: most
+	// words of a text have no class and it rules them out cheaply; the
+	// rest are found in classSlots, an open-addressing table on the same
+	// hash, cheaper than a map.
+	classFilter [classFilterBits / 64]uint64
+	classSlots  []classSlot
 
 	companyByKey map[string]int   // normalized alias -> company row
 	agencyByKey  map[string]int   // normalized alias -> agency row
@@ -251,15 +264,59 @@ func parseGazetteer(companies, agencies, countries string) (*gazetteer, error) {
 			}
 		}
 	}
-	g.wordClass = map[string]uint8{}
+	classes := map[string]uint16{}
+	for k := range g.root.next {
+		classes[k] |= clsTrie
+		if base, ok := strings.CutSuffix(k, "'s"); ok {
+			classes[base] |= clsTrie // reached through a possessive
+		}
+	}
+	for k := range legalForms {
+		classes[k] |= clsLegalForm
+	}
+	for k := range agencyHeads {
+		classes[k] |= clsAgencyHead
+	}
+	for k := range elsewhereWords {
+		classes[k] |= clsElsewhere
+	}
+	for k := range dataWords {
+		classes[k] |= clsData
+	}
+	for k := range scaleWords {
+		classes[k] |= clsScale
+	}
+	for k := range strongCyber {
+		classes[k] |= clsStrong
+	}
+	for _, k := range cyberPairFirst {
+		classes[k] |= clsCyberPair
+	}
 	for k := range g.lowerStarts {
-		g.wordClass[k] |= clsLowerStart
+		classes[k] |= clsLowerStart
 	}
 	for k := range figureStarts {
-		g.wordClass[k] |= clsFigure
+		classes[k] |= clsFigure
 	}
 	for k := range signalWords {
-		g.wordClass[k] |= clsSignal
+		classes[k] |= clsSignal
+	}
+	size := 16
+	for size < 4*len(classes) {
+		size *= 2
+	}
+	g.classSlots = make([]classSlot, size)
+	for k, cls := range classes {
+		h := wordHash(k)
+		for i := h & uint64(size-1); ; i = (i + 1) & uint64(size-1) {
+			if g.classSlots[i].key == "" {
+				g.classSlots[i] = classSlot{k, cls}
+				break
+			}
+		}
+		g.classFilter[h%classFilterBits/64] |= 1 << (h % 64)
+		h >>= 32
+		g.classFilter[h%classFilterBits/64] |= 1 << (h % 64)
 	}
 	for key, gid := range g.genericByKey {
 		if g.generics[gid].fallback < 0 {
@@ -276,6 +333,43 @@ func appendUnique(s []int, v int) []int {
 		}
 	}
 	return append(s, v)
+}
+
+const classFilterBits = 1 << 16
+
+type classSlot struct {
+	key string // "" for an empty slot
+	cls uint16
+}
+
+// wordHash is FNV-1a, 64 bits: two independent 32-bit halves for the filter.
+func wordHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// class returns the word classes (cls* bits) of a token key.
+func (g *gazetteer) class(key string) uint16 {
+	h := wordHash(key)
+	if g.classFilter[h%classFilterBits/64]&(1<<(h%64)) == 0 {
+		return 0
+	}
+	if h2 := h >> 32; g.classFilter[h2%classFilterBits/64]&(1<<(h2%64)) == 0 {
+		return 0
+	}
+	mask := uint64(len(g.classSlots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch g.classSlots[i].key {
+		case key:
+			return g.classSlots[i].cls
+		case "":
+			return 0
+		}
+	}
 }
 
 // add puts one alias into the trie. Two different rows may not share an
@@ -318,7 +412,12 @@ func (g *gazetteer) addForm(alias string, kind, id int, personLike bool) error {
 	} else if n.end.kind != kind || n.end.id != id {
 		return fmt.Errorf("alias %q is already used by another entry", alias)
 	}
-	n.end.forms = append(n.end.forms, aliasForm{toks: toks, personLike: personLike})
+	f := aliasForm{personLike: personLike}
+	for _, t := range toks {
+		c, u := caseOf(t)
+		f.toks = append(f.toks, aliasTok{surf: t, capital: c, upper: u, innerUpper: hasInnerUpper(t)})
+	}
+	n.end.forms = append(n.end.forms, f)
 	return nil
 }
 
@@ -337,6 +436,14 @@ const (
 	clsLowerStart = 1 << iota // may start a gazetteer name though not capitalised
 	clsFigure                 // may start a figure ("about", "tens")
 	clsSignal                 // a relevance signal word
+	clsTrie                   // may start a gazetteer name (any case)
+	clsLegalForm              // a key of legalForms
+	clsAgencyHead             // a key of agencyHeads
+	clsElsewhere              // a key of elsewhereWords
+	clsData                   // a key of dataWords
+	clsCyberPair              // first word of "cyber attack", "security incident"
+	clsScale                  // a key of scaleWords ("million")
+	clsStrong                 // a key of strongCyber
 )
 
 // Token kinds.
@@ -346,27 +453,34 @@ const (
 	tokPunct
 )
 
-// token is one word, number or punctuation mark of a text.
+// token is one word, number or punctuation mark of a text. Offsets are
+// 32-bit (Annotate reads about a megabyte at most) to keep tokens small.
 type token struct {
 	key        string // lower-case, dots removed: the lookup key
-	start, end int    // byte span of the surface form, possessive excluded
+	start, end int32  // byte span of the surface form, possessive excluded
 	para       int32  // paragraph number (0: title)
 	kind       uint8
-	cls        uint8 // word classes (cls* bits), set by the annotator
-	cap        bool  // first letter upper-case
-	upper      bool  // every letter upper-case (and at least two letters)
-	poss       bool  // followed by 's or ’s
-	sentStart  bool  // first token of a sentence
+	cls        uint16 // word classes (cls* bits), set by the annotator for words
+	cap        bool   // first letter upper-case
+	upper      bool   // every letter upper-case (and at least two letters)
+	poss       bool   // followed by 's or ’s
+	sentStart  bool   // first token of a sentence
 }
 
 // tokenize splits s into tokens. Words keep inner hyphens, apostrophes,
 // ampersands (L&T) and abbreviation dots (U.S., S.p.A., Corp.); numbers keep
 // thousands separators and decimals (27,445; 1.5) and unit suffixes (30GB).
 func tokenize(s string) []token {
-	// Keys are slices of one lower-cased copy of s, so most tokens cost no
-	// allocation of their own.
-	lower := lowerCopy(s)
-	toks := make([]token, 0, len(s)/5+4)
+	return appendTokens(make([]token, 0, len(s)/4+4), s)
+}
+
+// appendTokens is tokenize appending to toks, so that a caller can reuse
+// one token buffer across texts.
+func appendTokens(toks []token, s string) []token {
+	// Keys are slices of s when it is already lower case, else of one
+	// buffer of lower-cased words, so most tokens cost no allocation.
+	var lower strings.Builder
+	lower.Grow(len(s)/8 + 16)
 	var para int32
 	sentStart := true
 	i := 0
@@ -389,54 +503,59 @@ func tokenize(s string) []token {
 			i++
 			continue
 		}
-		r, size := rune(c), 1
+		r, size, word := rune(c), 1, asciiClass[c] != 0
 		if c >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
+			word = isWordRune(r)
 		}
-		if isWordRune(r) {
+		if word {
 			w := scanWord(s, i)
 			end, hasDot := w.end, w.dot
-			t := token{start: i, end: end, para: para, sentStart: sentStart}
-			sentStart = false
 			// Possessive: strip 's / ’s / trailing apostrophe.
-			surf := s[i:end]
-			if n := possessiveLen(surf); n > 0 && n < len(surf) {
-				t.end -= n
-				t.poss = true
-				surf = s[i:t.end]
+			surfEnd, poss := end, false
+			if n := possessiveLen(s[i:end]); n > 0 && n < end-i {
+				surfEnd, poss = end-n, true
 			}
-			t.kind = tokWord
+			surf := s[i:surfEnd]
+			kind := uint8(tokWord)
 			if r >= '0' && r <= '9' {
-				t.kind = tokNumber
+				kind = tokNumber
 			}
+			var key string
 			switch {
-			case t.kind == tokNumber:
-				// Numbers keep their dots: "1.2 million".
-				t.key = lower[i:t.end]
-			case hasDot || w.curly:
-				t.key = tokenKey(lower[i:t.end])
+			case kind != tokNumber && (hasDot || w.curly):
+				// Numbers keep their dots ("1.2 million"), words do not.
+				key = tokenKey(surf)
+			case w.ascii && w.uppers == 0:
+				key = surf
 			default:
-				t.key = lower[i:t.end]
+				n := lower.Len()
+				appendLower(&lower, surf)
+				key = lower.String()[n:]
 			}
-			if w.ascii && !t.poss {
-				t.cap, t.upper = w.firstUpper, w.letters >= 2 && w.uppers == w.letters
+			var capital, upper bool
+			if w.ascii && !poss {
+				capital, upper = w.firstUpper, w.letters >= 2 && w.uppers == w.letters
 			} else {
-				t.cap, t.upper = caseOf(surf)
+				capital, upper = caseOf(surf)
 			}
-			toks = append(toks, t)
+			t := nextToken(&toks)
+			t.key, t.start, t.end, t.para, t.kind, t.cls = key, int32(i), int32(surfEnd), para, kind, 0
+			t.cap, t.upper, t.poss, t.sentStart = capital, upper, poss, sentStart
+			sentStart = false
 			// An abbreviation dot that ends a legal form ("... Ltd. The
 			// company") also ends the sentence when a capitalised word follows.
-			if hasDot && legalFormEnd(t.key) && nextIsCapitalWord(s, end) {
+			if hasDot && legalFormEnd(key) && nextIsCapitalWord(s, end) {
 				sentStart = true
 			}
 			i = end
 			continue
 		}
 		// Punctuation: one rune per token; "--" and em dashes are one token.
-		t := token{start: i, end: i + size, kind: tokPunct, para: para, sentStart: sentStart}
+		t := nextToken(&toks)
+		t.key, t.start, t.end, t.para, t.kind, t.cls = s[i:i+size], int32(i), int32(i+size), para, tokPunct, 0
+		t.cap, t.upper, t.poss, t.sentStart = false, false, false, sentStart
 		sentStart = false
-		t.key = s[i : i+size]
-		toks = append(toks, t)
 		if (c == '.' || c == '!' || c == '?') && !(c == '.' && i+1 < len(s) && s[i+1] == '.') {
 			sentStart = true
 		}
@@ -445,17 +564,37 @@ func tokenize(s string) []token {
 	return toks
 }
 
-// asciiWord marks the ASCII bytes that are word runes.
-var asciiWord = func() (t [utf8.RuneSelf]bool) {
-	for c := range t {
-		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+// nextToken extends *toks by one token and returns it for the caller to
+// set every field: that is cheaper than appending a whole token, which the
+// runtime copies with a bulk write barrier while the collector runs.
+func nextToken(toks *[]token) *token {
+	if len(*toks) == cap(*toks) {
+		*toks = slices.Grow(*toks, len(*toks)/2+16)
+	}
+	*toks = (*toks)[:len(*toks)+1]
+	return &(*toks)[len(*toks)-1]
+}
+
+// asciiClass classifies bytes for scanWord: 1 for a digit, 3 for a
+// lower-case ASCII letter, 7 for an upper-case one, 0 for anything else
+// (bit 1: a letter, bit 2: upper case), so it can count without branching.
+var asciiClass = func() (t [256]uint8) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case c >= '0' && c <= '9':
+			t[c] = 1
+		case c >= 'a' && c <= 'z':
+			t[c] = 3
+		case c >= 'A' && c <= 'Z':
+			t[c] = 7
+		}
 	}
 	return t
 }()
 
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
-		return r >= 0 && asciiWord[r]
+		return r >= 0 && asciiClass[r] != 0
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
@@ -474,30 +613,29 @@ type wordScan struct {
 // rune follows (U.S, 1.5) and is kept at the end of an abbreviation (U.S.,
 // Corp.).
 func scanWord(s string, i int) wordScan {
-	w := wordScan{ascii: true}
+	// Counts live in locals, not in w, so that the loop keeps them in
+	// registers: this loop is the hottest of annotation.
+	letters, uppers := 0, 0
+	ascii, dot, curly := true, false, false
 	j := i
 	for j < len(s) {
-		if c := s[j]; c < utf8.RuneSelf && asciiWord[c] {
-			if c > '9' {
-				if w.letters == 0 {
-					w.firstUpper = c <= 'Z'
-				}
-				w.letters++
-				if c <= 'Z' {
-					w.uppers++
-				}
-			}
+		if cl := asciiClass[s[j]]; cl != 0 {
+			letters += int(cl >> 1 & 1)
+			uppers += int(cl >> 2)
 			j++
 			continue
 		}
 		r, size := rune(s[j]), 1
 		if s[j] >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[j:])
-			w.ascii = false
+			ascii = false
 		}
 		if isWordRune(r) {
 			j += size
 			continue
+		}
+		if r == ' ' || r == '\n' {
+			break // the common case: no joiner
 		}
 		next := rune(0)
 		if j+size < len(s) {
@@ -506,7 +644,7 @@ func scanWord(s string, i int) wordScan {
 		switch r {
 		case '-', '\'', '’', '&':
 			if isWordRune(next) {
-				w.curly = w.curly || r == '’'
+				curly = curly || r == '’'
 				j += size
 				continue
 			}
@@ -517,21 +655,36 @@ func scanWord(s string, i int) wordScan {
 				continue
 			}
 		case '.':
-			if isWordRune(next) && !(unicode.IsUpper(next) && j-i > 3 && !w.dot) {
-				w.dot = true
+			if isWordRune(next) && !(unicode.IsUpper(next) && j-i > 3 && !dot) {
+				dot = true
 				j += size
 				continue
 			}
-			if w.dot && (w.letters > 0 || !w.ascii) || isAbbrev(s[i:j]) {
-				w.dot = true
-				w.end = j + 1
-				return w
+			if dot && (letters > 0 || !ascii) || isAbbrev(s[i:j]) {
+				dot = true
+				j++ // keep the abbreviation's dot
+				return wordScan{end: j, dot: dot, curly: curly, ascii: ascii, letters: letters, uppers: uppers,
+					firstUpper: firstUpper(s[i:j], letters)}
 			}
 		}
 		break
 	}
-	w.end = j
-	return w
+	return wordScan{end: j, dot: dot, curly: curly, ascii: ascii, letters: letters, uppers: uppers,
+		firstUpper: firstUpper(s[i:j], letters)}
+}
+
+// firstUpper reports whether the first ASCII letter of w is upper-case;
+// letters is how many ASCII letters w has.
+func firstUpper(w string, letters int) bool {
+	if letters == 0 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if cl := asciiClass[w[i]]; cl&2 != 0 {
+			return cl&4 != 0
+		}
+	}
+	return false
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -570,6 +723,14 @@ func nextIsCapitalWord(s string, i int) bool {
 }
 
 func possessiveLen(w string) int {
+	if w == "" {
+		return 0
+	}
+	switch w[len(w)-1] {
+	case 's', 'S', '\'', 0x99: // 0x99 ends '’'
+	default:
+		return 0
+	}
 	switch {
 	case strings.HasSuffix(w, "'s") || strings.HasSuffix(w, "'S"):
 		return 2
@@ -617,29 +778,47 @@ func tokenKey(w string) string {
 	return b.String()
 }
 
-// lowerCopy lower-cases s rune by rune where that keeps the byte length,
-// so that offsets into s and into the copy agree.
-func lowerCopy(s string) string {
-	b := make([]byte, len(s))
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 'A' && c <= 'Z' {
+// appendLower writes w lower-cased to b, rune by rune where that keeps the
+// byte length, so that offsets into w and into the copy agree.
+func appendLower(b *strings.Builder, w string) {
+	if len(w) <= 32 {
+		// Short ASCII words, the common case, in one write.
+		var buf [32]byte
+		ascii := true
+		for i := 0; i < len(w); i++ {
+			c := w[i]
+			if c >= utf8.RuneSelf {
+				ascii = false
+				break
+			}
+			if 'A' <= c && c <= 'Z' {
 				c += 'a' - 'A'
 			}
-			b[i] = c
+			buf[i] = c
+		}
+		if ascii {
+			b.Write(buf[:len(w)])
+			return
+		}
+	}
+	for i := 0; i < len(w); {
+		c := w[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(w[i:])
 		if l := unicode.ToLower(r); l != r && utf8.RuneLen(l) == size {
-			utf8.EncodeRune(b[i:], l)
+			b.WriteRune(l)
 		} else {
-			copy(b[i:i+size], s[i:i+size])
+			b.WriteString(w[i : i+size])
 		}
 		i += size
 	}
-	return string(b)
 }
 
 func caseOf(w string) (capital, upper bool) {
@@ -691,7 +870,7 @@ func caseOf(w string) (capital, upper bool) {
 // in the text; a capitalised first word must be capitalised in the text.
 func formMatches(f aliasForm, text string, toks []token) bool {
 	for i, at := range f.toks {
-		acap, aup := caseOf(at)
+		acap, aup := at.capital, at.upper
 		tt := toks[i]
 		if aup && !tt.upper {
 			// "MoD" style mixed forms are not acronyms; single letters neither.
@@ -704,7 +883,7 @@ func formMatches(f aliasForm, text string, toks []token) bool {
 			// "Danish defence firm" is not "Danish Defence".
 			return false
 		}
-		if !aup && hasInnerUpper(at) && text[tt.start:tt.end] != at {
+		if !aup && at.innerUpper && text[tt.start:tt.end] != at.surf {
 			// Mixed-case brand forms (MoD, LIGNex1, iXblue) are written exactly.
 			return false
 		}
@@ -773,6 +952,9 @@ type match struct {
 func (g *gazetteer) longestAt(text string, toks []token, i int) (m match, ok bool) {
 	if !toks[i].cap && toks[i].cls&clsLowerStart == 0 {
 		return m, false
+	}
+	if toks[i].kind == tokWord && toks[i].cls&clsTrie == 0 {
+		return m, false // the common case: no name starts with this word
 	}
 	n := g.root
 	for j := i; j < len(toks); j++ {

@@ -13,6 +13,10 @@ var cyberWords = map[string]float64{
 	"ddos": 1, "extortion": 0.5, "threat": 0.3, "theft": 0.5,
 }
 
+// cyberPairFirst are the first words of two-word incident names ("cyber
+// attack"); relevance checks the word after them.
+var cyberPairFirst = []string{"cyber", "security", "cybersecurity", "cyber-security"}
+
 // strongCyber are the words that name a cyber incident unambiguously;
 // without one, "leaked", "compromised" or "stolen" alone (politics, crime)
 // cannot make an article relevant.
@@ -57,7 +61,8 @@ var signalWords = func() map[string]struct{ cyber, defense float64 } {
 func (an *annotator) relevance(figures []Figure) float64 {
 	var cyber, def, words float64
 	strong := false
-	for _, t := range an.toks {
+	for i := range an.toks {
+		t := &an.toks[i]
 		if t.cls&clsSignal == 0 {
 			continue
 		}
@@ -68,12 +73,15 @@ func (an *annotator) relevance(figures []Figure) float64 {
 		}
 		cyber += v.cyber * w
 		words += v.defense * w
-		if strongCyber[t.key] {
+		if t.cls&clsStrong != 0 {
 			strong = true
 		}
 	}
 	// "cyber attack", "security incident" written as two words.
 	for k := 0; k+1 < len(an.toks); k++ {
+		if an.toks[k].cls&clsCyberPair == 0 {
+			continue
+		}
 		switch an.toks[k].key {
 		case "cyber", "security", "cybersecurity", "cyber-security":
 			switch an.toks[k+1].key {

@@ -67,24 +67,16 @@ func (db *DB) AddArticle(ctx context.Context, feedID int64, a *extract.Article) 
 		}
 		a.CanonicalURL = c
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	res, err := db.AddArticles(ctx, feedID, []*extract.Article{a})
 	if err != nil {
-		return AddResult{}, fmt.Errorf("store: add article %q: %w", a.URL, err)
+		return AddResult{}, err
 	}
-	defer tx.Rollback()
-	res, err := addArticle(ctx, tx, db.now(), feedID, a)
-	if err != nil {
-		return AddResult{}, fmt.Errorf("store: add article %q: %w", a.URL, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return AddResult{}, fmt.Errorf("store: add article %q: %w", a.URL, err)
-	}
-	return res, nil
+	return res[0], nil
 }
 
-func addArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64, a *extract.Article) (AddResult, error) {
+func addArticle(ctx context.Context, c *clusterTx, now time.Time, feedID int64, a *extract.Article) (AddResult, error) {
 	var existing int64
-	err := tx.QueryRowContext(ctx, "SELECT id FROM articles WHERE canonical_url = ?", a.CanonicalURL).Scan(&existing)
+	err := c.queryRow(ctx, "SELECT id FROM articles WHERE canonical_url = ?", a.CanonicalURL).Scan(&existing)
 	switch {
 	case err == nil:
 		return AddResult{Status: Existing, ArticleID: existing}, nil
@@ -95,11 +87,22 @@ func addArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64, a 
 	if feedID != 0 {
 		feed = feedID
 	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO articles
-		(url, canonical_url, title, published, site, lang, text, feed_id, added_at, fetch_error, relevance)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	// The story is decided first so that the row, text and all, is written
+	// once with its story_id (updating it would copy the text again).
+	p, err := c.decide(ctx, now, reportOf(0, a, now))
+	if err != nil {
+		return AddResult{}, err
+	}
+	var dup any
+	if p.duplicateOf != 0 {
+		dup = p.duplicateOf
+	}
+	r, err := c.exec(ctx, `INSERT INTO articles
+		(url, canonical_url, title, published, site, lang, text, feed_id, added_at, fetch_error, relevance,
+		 story_id, duplicate_of, simhash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.URL, a.CanonicalURL, a.Title, timeValue(a.Published), a.Site, a.Lang, a.Text,
-		feed, timeValue(now), a.FetchError, a.Relevance)
+		feed, timeValue(now), a.FetchError, a.Relevance, p.storyID, dup, int64(p.simhash))
 	if err != nil {
 		return AddResult{}, err
 	}
@@ -107,15 +110,14 @@ func addArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64, a 
 	if err != nil {
 		return AddResult{}, err
 	}
-	if err := writeFacts(ctx, tx, id, a); err != nil {
+	if err := c.file(ctx, id, p); err != nil {
 		return AddResult{}, err
 	}
-	placed, err := assignStory(ctx, tx, now, id, a)
-	if err != nil {
+	if err := writeFactsWith(ctx, c, id, a); err != nil {
 		return AddResult{}, err
 	}
-	res := AddResult{Status: Added, ArticleID: id, StoryID: placed.storyID}
-	if placed.duplicateOf != 0 {
+	res := AddResult{Status: Added, ArticleID: id, StoryID: p.storyID}
+	if p.duplicateOf != 0 {
 		res.Status = Duplicate
 	}
 	return res, nil
@@ -123,18 +125,39 @@ func addArticle(ctx context.Context, tx *sql.Tx, now time.Time, feedID int64, a 
 
 // writeFacts stores an article's companies, agencies and figures.
 func writeFacts(ctx context.Context, tx *sql.Tx, articleID int64, a *extract.Article) error {
+	return writeFactsWith(ctx, txStatements{tx}, articleID, a)
+}
+
+// statements runs SQL in a transaction: a bare *sql.Tx, or a clusterTx that
+// prepares each statement once per transaction (bulk loads).
+type statements interface {
+	exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	queryRow(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type txStatements struct{ tx *sql.Tx }
+
+func (t txStatements) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t txStatements) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+func writeFactsWith(ctx context.Context, st statements, articleID int64, a *extract.Article) error {
 	for _, c := range a.Companies {
-		if err := writeMention(ctx, tx, articleID, "company", c.Name, c.Country, c.Mentions, c.Primary); err != nil {
+		if err := writeMention(ctx, st, articleID, "company", c.Name, c.Country, c.Mentions, c.Primary); err != nil {
 			return err
 		}
 	}
 	for _, ag := range a.Agencies {
-		if err := writeMention(ctx, tx, articleID, "agency", ag.Name, ag.Country, ag.Mentions, false); err != nil {
+		if err := writeMention(ctx, st, articleID, "agency", ag.Name, ag.Country, ag.Mentions, false); err != nil {
 			return err
 		}
 	}
 	for _, f := range a.Figures {
-		if _, err := tx.ExecContext(ctx,
+		if _, err := st.exec(ctx,
 			"INSERT INTO figures (article_id, kind, value, approx, text) VALUES (?, ?, ?, ?, ?)",
 			articleID, f.Kind, f.Value, f.Approx, f.Text); err != nil {
 			return err
@@ -143,15 +166,29 @@ func writeFacts(ctx context.Context, tx *sql.Tx, articleID int64, a *extract.Art
 	return nil
 }
 
-func writeMention(ctx context.Context, tx *sql.Tx, articleID int64, kind, name, country string, count int, primary bool) error {
+func writeMention(ctx context.Context, st statements, articleID int64, kind, name, country string, count int, primary bool) error {
 	var entityID int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO entities (kind, name, country) VALUES (?, ?, ?)
-		ON CONFLICT (kind, name) DO UPDATE SET country = CASE WHEN entities.country = '' THEN excluded.country ELSE entities.country END
-		RETURNING id`, kind, name, country).Scan(&entityID)
-	if err != nil {
-		return err
+	cache, _ := st.(*clusterTx)
+	key := [2]string{kind, name}
+	if cache != nil && country == "" {
+		entityID = cache.entities[key]
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO mentions (article_id, entity_id, count, is_primary) VALUES (?, ?, ?, ?)
+	if entityID == 0 {
+		err := st.queryRow(ctx, `INSERT INTO entities (kind, name, country) VALUES (?, ?, ?)
+			ON CONFLICT (kind, name) DO UPDATE SET country = CASE WHEN entities.country = '' THEN excluded.country ELSE entities.country END
+			RETURNING id`, kind, name, country).Scan(&entityID)
+		if err != nil {
+			return err
+		}
+		if cache != nil {
+			if cache.entities == nil {
+				cache.entities = map[[2]string]int64{}
+			}
+			cache.entities[key] = entityID
+		}
+	}
+	var err error
+	_, err = st.exec(ctx, `INSERT INTO mentions (article_id, entity_id, count, is_primary) VALUES (?, ?, ?, ?)
 		ON CONFLICT (article_id, entity_id) DO UPDATE SET count = mentions.count + excluded.count,
 		is_primary = max(mentions.is_primary, excluded.is_primary)`,
 		articleID, entityID, max(count, 1), primary)
@@ -161,27 +198,36 @@ func writeMention(ctx context.Context, tx *sql.Tx, articleID int64, kind, name, 
 // AddArticles stores a batch of articles in one transaction (much faster than
 // one transaction each for bulk loads). Results are in the order of as.
 func (db *DB) AddArticles(ctx context.Context, feedID int64, as []*extract.Article) ([]AddResult, error) {
+	for _, a := range as {
+		if a.CanonicalURL == "" {
+			canonical, err := extract.CanonicalURL(a.URL)
+			if err != nil {
+				return nil, fmt.Errorf("store: add article %q: %w", a.URL, err)
+			}
+			a.CanonicalURL = canonical
+		}
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: add articles: %w", err)
 	}
 	defer tx.Rollback()
+	c, err := db.beginCluster(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("store: add articles: %w", err)
+	}
+	committed := false
+	defer func() { c.end(committed) }()
 	now := db.now()
 	results := make([]AddResult, len(as))
 	for i, a := range as {
-		if a.CanonicalURL == "" {
-			c, err := extract.CanonicalURL(a.URL)
-			if err != nil {
-				return nil, fmt.Errorf("store: add article %q: %w", a.URL, err)
-			}
-			a.CanonicalURL = c
-		}
-		if results[i], err = addArticle(ctx, tx, now, feedID, a); err != nil {
+		if results[i], err = addArticle(ctx, c, now, feedID, a); err != nil {
 			return nil, fmt.Errorf("store: add article %q: %w", a.URL, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store: add articles: %w", err)
 	}
+	committed = true
 	return results, nil
 }

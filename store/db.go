@@ -35,6 +35,9 @@ type DB struct {
 	read  *sql.DB
 	// now is the clock; tests replace it.
 	now func() time.Time
+	// clu is the clustering state: settings and the cached document
+	// frequencies (cluster.go).
+	clu clusterState
 }
 
 // Open opens (creating if needed) the database at path and brings its schema

@@ -39,7 +39,7 @@ type ImportOptions struct {
 
 // Import defaults.
 const (
-	DefaultImportBatch  = 256
+	DefaultImportBatch  = 1024
 	DefaultMaxLine      = 16 << 20
 	DefaultImportMemory = 64 << 20
 )
@@ -214,8 +214,10 @@ type importJob struct {
 	// until the line is written or rejected.
 	weight int64
 	art    extract.Article
-	err    error
-	done   chan struct{}
+	// prep is the clusterer's text work on art, done by the worker.
+	prep *textPrep
+	err  error
+	done chan struct{}
 }
 
 // byteBudget is a counting semaphore over bytes with one acquirer.
@@ -328,6 +330,10 @@ func (db *DB) ImportJSONL(ctx context.Context, r io.Reader, opts ImportOptions) 
 		wg.Go(func() {
 			for j := range work {
 				j.art, j.err = decodeSafely(j.data)
+				if j.err == nil {
+					// The clusterer's text work, off the single writer.
+					j.prep = prepareText(j.art.Title, j.art.Text)
+				}
 				j.data = nil
 				close(j.done)
 			}
@@ -411,10 +417,12 @@ func (db *DB) ImportJSONL(ctx context.Context, r io.Reader, opts ImportOptions) 
 // time so that one bad article is rejected instead of the batch.
 func (db *DB) importBatch(ctx context.Context, batch []*importJob, stats *ImportStats, reject func(int, error)) error {
 	arts := make([]*extract.Article, len(batch))
+	preps := make([]*textPrep, len(batch))
 	for i, j := range batch {
 		arts[i] = &j.art
+		preps[i] = j.prep
 	}
-	results, err := db.AddArticles(ctx, 0, arts)
+	results, err := db.addArticles(ctx, 0, arts, preps)
 	if err == nil {
 		for _, r := range results {
 			countResult(stats, r)

@@ -74,7 +74,7 @@ func (db *DB) AddArticle(ctx context.Context, feedID int64, a *extract.Article) 
 	return res[0], nil
 }
 
-func addArticle(ctx context.Context, c *clusterTx, now time.Time, feedID int64, a *extract.Article) (AddResult, error) {
+func addArticle(ctx context.Context, c *clusterTx, now time.Time, feedID int64, a *extract.Article, prep *textPrep) (AddResult, error) {
 	var existing int64
 	err := c.queryRow(ctx, "SELECT id FROM articles WHERE canonical_url = ?", a.CanonicalURL).Scan(&existing)
 	switch {
@@ -89,7 +89,9 @@ func addArticle(ctx context.Context, c *clusterTx, now time.Time, feedID int64, 
 	}
 	// The story is decided first so that the row, text and all, is written
 	// once with its story_id (updating it would copy the text again).
-	p, err := c.decide(ctx, now, reportOf(0, a, now))
+	r0 := reportOf(0, a, now)
+	r0.prep = prep
+	p, err := c.decide(ctx, now, r0)
 	if err != nil {
 		return AddResult{}, err
 	}
@@ -110,6 +112,15 @@ func addArticle(ctx context.Context, c *clusterTx, now time.Time, feedID int64, 
 	if err != nil {
 		return AddResult{}, err
 	}
+	if c.firstNew == 0 {
+		c.firstNew = id
+	}
+	seen := timeValue(a.Published)
+	if seen == nil {
+		seen = timeValue(now)
+	}
+	seenText, _ := seen.(string)
+	c.rememberArticle(id, &articleInfo{dupOf: p.duplicateOf, story: p.storyID, title: a.Title, seen: seenText})
 	if err := c.file(ctx, id, p); err != nil {
 		return AddResult{}, err
 	}
@@ -168,23 +179,29 @@ func writeFactsWith(ctx context.Context, st statements, articleID int64, a *extr
 
 func writeMention(ctx context.Context, st statements, articleID int64, kind, name, country string, count int, primary bool) error {
 	var entityID int64
-	cache, _ := st.(*clusterTx)
+	var cache map[[2]string]entityRef
+	if c, ok := st.(*clusterTx); ok {
+		if c.st.entities == nil {
+			c.st.entities = map[[2]string]entityRef{}
+		}
+		cache = c.st.entities
+	}
 	key := [2]string{kind, name}
-	if cache != nil && country == "" {
-		entityID = cache.entities[key]
+	// The upsert below changes nothing when the entity is stored with a
+	// country already or when this mention brings none.
+	if ref, ok := cache[key]; ok && (country == "" || ref.country != "") {
+		entityID = ref.id
 	}
 	if entityID == 0 {
+		var stored string
 		err := st.queryRow(ctx, `INSERT INTO entities (kind, name, country) VALUES (?, ?, ?)
 			ON CONFLICT (kind, name) DO UPDATE SET country = CASE WHEN entities.country = '' THEN excluded.country ELSE entities.country END
-			RETURNING id`, kind, name, country).Scan(&entityID)
+			RETURNING id, country`, kind, name, country).Scan(&entityID, &stored)
 		if err != nil {
 			return err
 		}
 		if cache != nil {
-			if cache.entities == nil {
-				cache.entities = map[[2]string]int64{}
-			}
-			cache.entities[key] = entityID
+			cache[key] = entityRef{entityID, stored}
 		}
 	}
 	var err error
@@ -198,6 +215,13 @@ func writeMention(ctx context.Context, st statements, articleID int64, kind, nam
 // AddArticles stores a batch of articles in one transaction (much faster than
 // one transaction each for bulk loads). Results are in the order of as.
 func (db *DB) AddArticles(ctx context.Context, feedID int64, as []*extract.Article) ([]AddResult, error) {
+	return db.addArticles(ctx, feedID, as, nil)
+}
+
+// addArticles is AddArticles with, optionally, each article's
+// prepareText(title, text) computed ahead (preps[i] for as[i]; nil entries
+// or a nil slice: computed here).
+func (db *DB) addArticles(ctx context.Context, feedID int64, as []*extract.Article, preps []*textPrep) ([]AddResult, error) {
 	for _, a := range as {
 		if a.CanonicalURL == "" {
 			canonical, err := extract.CanonicalURL(a.URL)
@@ -218,12 +242,20 @@ func (db *DB) AddArticles(ctx context.Context, feedID int64, as []*extract.Artic
 	}
 	committed := false
 	defer func() { c.end(committed) }()
+	c.deferTerms = true // written by finish
 	now := db.now()
 	results := make([]AddResult, len(as))
 	for i, a := range as {
-		if results[i], err = addArticle(ctx, c, now, feedID, a); err != nil {
+		var prep *textPrep
+		if i < len(preps) {
+			prep = preps[i]
+		}
+		if results[i], err = addArticle(ctx, c, now, feedID, a, prep); err != nil {
 			return nil, fmt.Errorf("store: add article %q: %w", a.URL, err)
 		}
+	}
+	if err := c.finish(ctx); err != nil {
+		return nil, fmt.Errorf("store: add articles: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store: add articles: %w", err)

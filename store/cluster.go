@@ -55,13 +55,137 @@ const (
 type clusterState struct {
 	mu     sync.Mutex
 	window time.Duration
-	// Document frequencies of words, read from the full-text index
-	// (articles_fts_vocab) and kept up to date by each added report; valid
-	// while no other connection has written (PRAGMA data_version).
+	// Document frequencies of words, read from term_df (or, in a database
+	// written before it existed, from the full-text index) and kept up to
+	// date by each added report; valid while no other connection has
+	// written (PRAGMA data_version).
 	loaded      bool
 	dataVersion int64
 	docs        int64
 	df          map[termHash]int32
+	// dfFull: term_df does not hold df yet (it was read from the full-text
+	// index); the next write stores all of it.
+	dfFull bool
+	// metas caches stories' clustering state across transactions (two
+	// generations, each up to maxCachedStories); valid while nothing but
+	// the clusterer wrote: changes is the writer connection's
+	// total_changes() when the last clustering transaction committed, and
+	// metasValid says that value is known.
+	metas, metasOld map[int64]*storyMeta
+	// arts caches, the same way, what copy detection reads of recent
+	// articles.
+	arts, artsOld map[int64]*articleInfo
+	// postings caches, the same way, each term's newest story_terms
+	// postings (story ids, newest first, at most postingLimit).
+	postings, postingsOld map[termHash][]int64
+	metasValid            bool
+	changes               int64
+	// entities caches the ids of entities (kind, name) and their stored
+	// country (entities are never deleted; dropped on a rollback).
+	entities map[[2]string]entityRef
+}
+
+// articleInfo is what copy detection reads of an article.
+type articleInfo struct {
+	dupOf, story int64
+	title        string
+	seen         string // coalesce(published, added_at)
+}
+
+// dropCached forgets the cached stories and articles.
+func (st *clusterState) dropCached() {
+	st.metas, st.metasOld, st.arts, st.artsOld = nil, nil, nil, nil
+	st.postings, st.postingsOld = nil, nil
+}
+
+// maxCachedTerms bounds each generation of the postings cache.
+const maxCachedTerms = 32768
+
+// cachedPostings returns a term's cached postings.
+func (c *clusterTx) cachedPostings(h termHash) ([]int64, bool) {
+	st := c.st
+	if p, ok := st.postings[h]; ok {
+		return p, true
+	}
+	if p, ok := st.postingsOld[h]; ok {
+		c.rememberPostings(h, p)
+		return p, true
+	}
+	return nil, false
+}
+
+func (c *clusterTx) rememberPostings(h termHash, p []int64) {
+	st := c.st
+	if st.postings == nil || len(st.postings) >= maxCachedTerms {
+		st.postingsOld = st.postings
+		st.postings = make(map[termHash][]int64, maxCachedTerms)
+	}
+	st.postings[h] = p
+}
+
+// postingAdded and postingDropped keep the cached postings of a term in
+// step with story_terms.
+func (c *clusterTx) postingAdded(h termHash, story int64) {
+	p, ok := c.cachedPostings(h)
+	if !ok {
+		return
+	}
+	i, found := slices.BinarySearchFunc(p, story, func(a, b int64) int { return cmp.Compare(b, a) })
+	if found {
+		return
+	}
+	q := make([]int64, 0, len(p)+1)
+	q = append(append(append(q, p[:i]...), story), p[i:]...)
+	c.rememberPostings(h, q[:min(len(q), postingLimit)])
+}
+
+func (c *clusterTx) postingDropped(h termHash, story int64) {
+	p, ok := c.cachedPostings(h)
+	if !ok {
+		return
+	}
+	i, found := slices.BinarySearchFunc(p, story, func(a, b int64) int { return cmp.Compare(b, a) })
+	if !found {
+		return
+	}
+	if len(p) >= postingLimit {
+		// The next posting, not cached, moves up: read it again when needed.
+		delete(c.st.postings, h)
+		delete(c.st.postingsOld, h)
+		return
+	}
+	c.rememberPostings(h, slices.Delete(slices.Clone(p), i, i+1))
+}
+
+// article returns the cached info of an article, or nil.
+func (c *clusterTx) article(id int64) *articleInfo {
+	st := c.st
+	if a, ok := st.arts[id]; ok {
+		return a
+	}
+	if a, ok := st.artsOld[id]; ok {
+		c.rememberArticle(id, a)
+		return a
+	}
+	return nil
+}
+
+func (c *clusterTx) rememberArticle(id int64, a *articleInfo) {
+	st := c.st
+	if st.arts == nil || len(st.arts) >= maxCachedArticles {
+		st.artsOld = st.arts
+		st.arts = make(map[int64]*articleInfo, maxCachedArticles)
+	}
+	st.arts[id] = a
+}
+
+// maxCachedArticles bounds each generation of the article cache.
+const maxCachedArticles = 16384
+
+// entityRef is a cached entities row.
+type entityRef struct {
+	id      int64
+	country string
 }
 
 // SetStoryWindow sets how far apart in published time the reports of one
@@ -95,10 +219,162 @@ type clusterTx struct {
 	// history stay valid), and which old ids are taken.
 	reuse   map[int64]int64
 	claimed map[int64]bool
-	// metas caches the stories read or written in this transaction, and
-	// entities the ids of entities (kind, name) written in it.
-	metas    map[int64]*storyMeta
-	entities map[[2]string]int64
+	// dirty are the terms whose document frequency this transaction
+	// changed; firstNew is the id of its first new article (0: none), from
+	// which on articles enter the full-text index in finish.
+	dirty    map[termHash]struct{}
+	firstNew int64
+	// finished: finish ran; changes is total_changes() then.
+	finished bool
+	changes  int64
+	// touched are the stories this transaction created or joined.
+	touched map[int64]*storyMeta
+	// deferTerms (AddArticles; not Recluster, which commits without
+	// finish): changes to story_terms wait in pendTerms (term, story:
+	// whether the row must exist) and new copy_keys rows in pendKeys until
+	// finish, which writes each once, in key order, however often a
+	// story's strongest terms changed in between; reads of those tables in
+	// the meantime add them in (bestStory, findCopy).
+	deferTerms bool
+	pendTerms  map[termHash]map[int64]bool
+	// pendKeys are, likewise, the copy_keys rows of this transaction's
+	// articles, by key in the order filed (ascending article id), written
+	// by finish; findCopy reads them before the stored ones (they are the
+	// newest).
+	pendKeys map[int64][]keyPosting
+}
+
+// keyPosting is a copy_keys row under a known key.
+type keyPosting struct{ id, hash int64 }
+
+// writeKeys writes the pending copy_keys rows, in key order.
+func (c *clusterTx) writeKeys(ctx context.Context) error {
+	keys := make([]int64, 0, len(c.pendKeys))
+	for k := range c.pendKeys {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	const chunk = 256
+	args := make([]any, 0, 3*chunk)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		n := len(args) / 3
+		q := "INSERT OR IGNORE INTO copy_keys (key, article_id, simhash) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", n), ", ")
+		_, err := c.exec(ctx, q, args...)
+		args = args[:0]
+		return err
+	}
+	for _, k := range keys {
+		for _, p := range c.pendKeys[k] {
+			args = append(args, k, p.id, p.hash)
+			if len(args) == 3*chunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	c.pendKeys = nil
+	return nil
+}
+
+func (c *clusterTx) pendTerm(h termHash, story int64, want bool) {
+	if c.pendTerms == nil {
+		c.pendTerms = map[termHash]map[int64]bool{}
+	}
+	m := c.pendTerms[h]
+	if m == nil {
+		m = map[int64]bool{}
+		c.pendTerms[h] = m
+	}
+	m[story] = want
+}
+
+// pendingDrops counts the postings of h removed but not yet written.
+func (c *clusterTx) pendingDrops(h termHash) int {
+	n := 0
+	for _, want := range c.pendTerms[h] {
+		if !want {
+			n++
+		}
+	}
+	return n
+}
+
+// withPending applies the pending changes of h to its newest postings as
+// stored (read with a limit raised by pendingDrops): the newest
+// postingLimit postings as they will be.
+func (c *clusterTx) withPending(h termHash, p []int64) []int64 {
+	pend := c.pendTerms[h]
+	if len(pend) == 0 {
+		return p
+	}
+	out := make([]int64, 0, len(p)+len(pend))
+	for _, id := range p {
+		if want, ok := pend[id]; ok && !want {
+			continue
+		}
+		out = append(out, id)
+	}
+	for id, want := range pend {
+		if want && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	slices.SortFunc(out, func(a, b int64) int { return cmp.Compare(b, a) })
+	return out[:min(len(out), postingLimit)]
+}
+
+// writeTerms writes the pending story_terms changes.
+func (c *clusterTx) writeTerms(ctx context.Context) error {
+	type row struct {
+		h     termHash
+		story int64
+	}
+	var add, drop []row
+	for h, m := range c.pendTerms {
+		for story, want := range m {
+			if want {
+				add = append(add, row{h, story})
+			} else {
+				drop = append(drop, row{h, story})
+			}
+		}
+	}
+	byKey := func(a, b row) int {
+		if a.h != b.h {
+			return cmp.Compare(a.h, b.h)
+		}
+		return cmp.Compare(a.story, b.story)
+	}
+	slices.SortFunc(add, byKey)
+	slices.SortFunc(drop, byKey)
+	for _, r := range drop {
+		if _, err := c.exec(ctx, "DELETE FROM story_terms WHERE term = ? AND story_id = ?", int64(r.h), r.story); err != nil {
+			return err
+		}
+	}
+	const chunk = 256
+	args := make([]any, 0, 2*chunk)
+	for len(add) > 0 {
+		n := min(chunk, len(add))
+		args = args[:0]
+		for _, r := range add[:n] {
+			args = append(args, int64(r.h), r.story)
+		}
+		q := "INSERT OR IGNORE INTO story_terms (term, story_id) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
+		if _, err := c.exec(ctx, q, args...); err != nil {
+			return err
+		}
+		add = add[n:]
+	}
+	c.pendTerms = nil
+	return nil
 }
 
 // beginCluster takes the clustering state for tx, reloading document
@@ -124,6 +400,9 @@ func (db *DB) beginCluster(ctx context.Context, tx *sql.Tx) (*clusterTx, error) 
 		return nil, err
 	}
 	if !st.loaded || version != st.dataVersion {
+		// Another connection wrote: everything cached may be stale.
+		st.dropCached()
+		st.entities = nil
 		if err := c.loadDF(ctx); err != nil {
 			c.end(false)
 			return nil, fmt.Errorf("read document frequencies: %w", err)
@@ -131,20 +410,116 @@ func (db *DB) beginCluster(ctx context.Context, tx *sql.Tx) (*clusterTx, error) 
 		st.dataVersion = version
 		st.loaded = true
 	}
+	// Another write on this connection (reextract, recluster) may have
+	// changed stories since the cached ones were read.
+	if st.metasValid {
+		var changes int64
+		if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&changes); err != nil {
+			c.end(false)
+			return nil, err
+		}
+		if changes != st.changes {
+			st.metasValid = false
+		}
+	}
+	if !st.metasValid {
+		st.dropCached()
+	}
 	return c, nil
 }
 
 // end releases the state; unless the transaction committed, the cached
-// frequencies no longer match the database and are dropped.
+// frequencies, stories and entities no longer match the database and are
+// dropped.
 func (c *clusterTx) end(committed bool) {
 	for _, s := range c.stmts {
 		s.Close()
 	}
-	if !committed {
-		c.st.loaded = false
-		c.st.df = nil
+	st := c.st
+	switch {
+	case !committed:
+		st.loaded = false
+		st.df = nil
+		st.dfFull = false
+		st.dropCached()
+		st.entities = nil
+		st.metasValid = false
+	case c.finished:
+		st.dfFull = false
+		st.changes = c.changes
+		st.metasValid = true
+	default:
+		st.metasValid = false
 	}
-	c.st.mu.Unlock()
+	st.mu.Unlock()
+}
+
+// touch notes a story whose times this transaction may set.
+func (c *clusterTx) touch(id int64, m *storyMeta) {
+	if c.touched == nil {
+		c.touched = map[int64]*storyMeta{}
+	}
+	c.touched[id] = m
+}
+
+// finish completes a transaction that added articles, just before it
+// commits: the new articles enter the full-text index in one statement
+// (FTS5 flushes once per transaction, not once per article) and the
+// changed document frequencies are stored in term_df.
+func (c *clusterTx) finish(ctx context.Context) error {
+	if err := c.writeTerms(ctx); err != nil {
+		return fmt.Errorf("store story terms: %w", err)
+	}
+	if err := c.writeKeys(ctx); err != nil {
+		return fmt.Errorf("store copy keys: %w", err)
+	}
+	if c.firstNew != 0 {
+		// Ids are assigned in increasing order within the transaction
+		// (one writer): every row from the first new one on is new.
+		if _, err := c.tx.ExecContext(ctx, "INSERT INTO articles_fts (rowid, title, text) SELECT id, title, text FROM articles WHERE id >= ?", c.firstNew); err != nil {
+			return err
+		}
+	}
+	var terms []termHash
+	if c.st.dfFull {
+		terms = make([]termHash, 0, len(c.st.df))
+		for h := range c.st.df {
+			terms = append(terms, h)
+		}
+	} else {
+		terms = make([]termHash, 0, len(c.dirty))
+		for h := range c.dirty {
+			terms = append(terms, h)
+		}
+	}
+	// Ascending keys append to the table's B-tree in order.
+	slices.Sort(terms)
+	const chunk = 256
+	args := make([]any, 0, 2*chunk)
+	for len(terms) > 0 {
+		n := min(chunk, len(terms))
+		args = args[:0]
+		for _, h := range terms[:n] {
+			args = append(args, int64(h), c.st.df[h])
+		}
+		q := "INSERT INTO term_df (term, df) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ") +
+			" ON CONFLICT (term) DO UPDATE SET df = excluded.df"
+		if _, err := c.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("store document frequencies: %w", err)
+		}
+		terms = terms[n:]
+	}
+	// Cached stories outlive the transaction: their times become what a
+	// later transaction would read back (RFC 3339, whole seconds).
+	for _, m := range c.touched {
+		m.firstSeen = m.firstSeen.UTC().Truncate(time.Second)
+		m.lastSeen = m.lastSeen.UTC().Truncate(time.Second)
+	}
+	if err := c.tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&c.changes); err != nil {
+		return err
+	}
+	c.finished = true
+	return nil
 }
 
 func (c *clusterTx) loadDF(ctx context.Context) error {
@@ -153,10 +528,33 @@ func (c *clusterTx) loadDF(ctx context.Context) error {
 	if err := c.tx.QueryRowContext(ctx, "SELECT count(*) FROM articles").Scan(&c.st.docs); err != nil {
 		return err
 	}
+	c.st.dfFull = false
 	if c.st.docs == 0 {
 		return nil
 	}
-	rows, err := c.tx.QueryContext(ctx, "SELECT term, doc FROM articles_fts_vocab")
+	rows, err := c.tx.QueryContext(ctx, "SELECT term, df FROM term_df")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var h, n int64
+		if err := rows.Scan(&h, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		c.st.df[termHash(h)] = int32(n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(c.st.df) > 0 {
+		return nil
+	}
+	// A database written before term_df existed: count from the full-text
+	// index once, and store the result with the next write.
+	c.st.dfFull = true
+	rows, err = c.tx.QueryContext(ctx, "SELECT term, doc FROM articles_fts_vocab")
 	if err != nil {
 		return err
 	}
@@ -177,13 +575,20 @@ func (c *clusterTx) loadDF(ctx context.Context) error {
 func (c *clusterTx) resetDF() {
 	c.st.df = map[termHash]int32{}
 	c.st.docs = 0
+	// Recluster has emptied the stories: none of the cached ones holds.
+	c.st.dropCached()
 }
 
 // count adds a report's words to the document frequencies.
 func (c *clusterTx) count(f features) {
 	c.st.docs++
+	if c.dirty == nil {
+		c.dirty = make(map[termHash]struct{}, 4096)
+	}
 	for w := range f.uni {
-		c.st.df[hashTerm(w)]++
+		h := hashTerm(w)
+		c.st.df[h]++
+		c.dirty[h] = struct{}{}
 	}
 }
 
@@ -246,6 +651,66 @@ type report struct {
 	primary   string
 	relevance float64
 	files     sql.NullInt64
+	// prep, if set, is prepareText(title, text), computed ahead.
+	prep *textPrep
+}
+
+// textPrep is the part of decide's work that depends on a report's own
+// text alone; a bulk import computes it on every core before the write.
+type textPrep struct {
+	f        features
+	simhash  uint64
+	shingles int
+	keys     []int64
+	// own is shingleSorted(body) when the text is long enough for copy
+	// detection to compare shingles.
+	own []uint64
+}
+
+// shingleSorted is the set of a text's word shingles (shingleSet) as a
+// sorted slice: cheaper to build and to intersect than a map.
+func shingleSorted(text string) []uint64 {
+	s := shingles(wordHashes(text))
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// jaccardSorted is jaccard over two sorted sets.
+func jaccardSorted(a, b []uint64) float64 {
+	inter := 0
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			inter++
+			i++
+			j++
+		}
+	}
+	union := len(a) + len(b) - inter
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
+}
+
+func prepareText(title, text string) *textPrep {
+	p := &textPrep{f: articleFeatures(title, text)}
+	body := text
+	if strings.TrimSpace(body) == "" {
+		body = title
+	}
+	p.simhash, p.shingles = simHash(body)
+	if p.shingles > 0 {
+		p.keys = copyKeys(body, p.simhash)
+	}
+	if p.shingles >= minShingles {
+		p.own = shingleSorted(body)
+	}
+	return p
 }
 
 func reportOf(id int64, a *extract.Article, now time.Time) report {
@@ -278,7 +743,11 @@ type placed struct {
 // one. The article row itself is written by the caller (it may not exist
 // yet, r.id 0), which then calls file.
 func (c *clusterTx) decide(ctx context.Context, now time.Time, r report) (placed, error) {
-	f := articleFeatures(r.title, r.text)
+	pre := r.prep
+	if pre == nil {
+		pre = prepareText(r.title, r.text)
+	}
+	f := pre.f
 	c.count(f)
 	vec := f.weigh(c.idf)
 
@@ -287,18 +756,18 @@ func (c *clusterTx) decide(ctx context.Context, now time.Time, r report) (placed
 		body = r.title
 	}
 	var p placed
-	sh, shingles := simHash(body)
+	sh, shingles := pre.simhash, pre.shingles
 	p.simhash = sh
-	if shingles > 0 {
-		p.keys = copyKeys(body, sh)
-	}
-	orig, storyID, err := c.findCopy(ctx, r, body, sh, shingles, p.keys)
+	p.keys = pre.keys
+	orig, storyID, err := c.findCopy(ctx, r, body, pre.own, sh, shingles, p.keys)
 	if err != nil {
 		return p, err
 	}
 	if orig != 0 {
 		var origSeen string
-		if err := c.queryRow(ctx, "SELECT coalesce(published, added_at) FROM articles WHERE id = ?", orig).Scan(&origSeen); err != nil {
+		if a := c.article(orig); a != nil {
+			origSeen = a.seen
+		} else if err := c.queryRow(ctx, "SELECT coalesce(published, added_at) FROM articles WHERE id = ?", orig).Scan(&origSeen); err != nil {
 			return p, err
 		}
 		p.storyID, p.duplicateOf = storyID, orig
@@ -326,8 +795,28 @@ func (c *clusterTx) file(ctx context.Context, articleID int64, p placed) error {
 		if _, err := c.exec(ctx, "UPDATE articles SET duplicate_of = ? WHERE id = ? OR duplicate_of = ?", articleID, p.supersedes, p.supersedes); err != nil {
 			return err
 		}
+		for _, gen := range []map[int64]*articleInfo{c.st.arts, c.st.artsOld} {
+			for id, a := range gen {
+				if id == p.supersedes || a.dupOf == p.supersedes {
+					a.dupOf = articleID
+				}
+			}
+		}
 	}
 	if len(p.keys) == 0 {
+		return nil
+	}
+	if c.deferTerms {
+		if c.pendKeys == nil {
+			c.pendKeys = map[int64][]keyPosting{}
+		}
+		for _, k := range p.keys {
+			l := c.pendKeys[k]
+			if n := len(l); n > 0 && l[n-1].id == articleID {
+				continue // the same key twice (INSERT OR IGNORE)
+			}
+			c.pendKeys[k] = append(l, keyPosting{articleID, int64(p.simhash)})
+		}
 		return nil
 	}
 	args := make([]any, 0, 3*len(p.keys))
@@ -352,6 +841,8 @@ func (c *clusterTx) replace(ctx context.Context, now time.Time, r report) error 
 	if _, err := c.exec(ctx, "UPDATE articles SET story_id = ?, duplicate_of = ?, simhash = ? WHERE id = ?", p.storyID, dup, int64(p.simhash), r.id); err != nil {
 		return err
 	}
+	delete(c.st.arts, r.id)
+	delete(c.st.artsOld, r.id)
 	return c.file(ctx, r.id, p)
 }
 
@@ -360,7 +851,7 @@ func (c *clusterTx) replace(ctx context.Context, now time.Time, r report) error 
 // are within maxDupDistance or, failing that, their shingles overlap by
 // minCopyJaccard. Short texts are copies only when identical, headline
 // included.
-func (c *clusterTx) findCopy(ctx context.Context, r report, body string, sh uint64, shingles int, keys []int64) (orig, storyID int64, err error) {
+func (c *clusterTx) findCopy(ctx context.Context, r report, body string, own []uint64, sh uint64, shingles int, keys []int64) (orig, storyID int64, err error) {
 	// maxJaccardChecks caps the texts compared shingle by shingle.
 	const maxJaccardChecks = 4
 	if shingles == 0 {
@@ -372,90 +863,136 @@ func (c *clusterTx) findCopy(ctx context.Context, r report, body string, sh uint
 		title        string
 	}
 	cands := map[int64]cand{}
-	// One statement for all keys, each key's postings capped on its own.
-	args := make([]any, 0, 2*len(keys)+2)
+	// One statement for all keys, each key's postings capped on its own;
+	// the postings this transaction filed come first (they are newest).
+	uniq := make([]int64, 0, len(keys))
 	for _, k := range keys {
+		if !slices.Contains(uniq, k) {
+			uniq = append(uniq, k)
+		}
+	}
+	args := make([]any, 0, 2*len(uniq))
+	for _, k := range uniq {
 		args = append(args, k, copyPostingLimit)
 	}
-	rows, err := c.query(ctx, unionPostings("copy_keys", "key", "article_id, simhash", len(keys)), args...)
+	rows, err := c.query(ctx, unionPostings("copy_keys", "key", "article_id, simhash, key", len(uniq)), args...)
 	if err != nil {
 		return 0, 0, err
 	}
+	stored := map[int64][]keyPosting{}
 	for rows.Next() {
-		var id, h int64
-		if err := rows.Scan(&id, &h); err != nil {
+		var id, h, k int64
+		if err := rows.Scan(&id, &h, &k); err != nil {
 			rows.Close()
 			return 0, 0, err
 		}
-		d := bits.OnesCount64(sh ^ uint64(h))
-		if id != r.id && (d <= maxJaccardDistance && shingles >= minShingles || d == 0) {
-			cands[id] = cand{hash: uint64(h)}
-		}
+		stored[k] = append(stored[k], keyPosting{id, h})
 	}
 	rows.Close()
+	for _, k := range uniq {
+		list := stored[k]
+		if pend := c.pendKeys[k]; len(pend) > 0 {
+			merged := make([]keyPosting, 0, copyPostingLimit)
+			for i := len(pend) - 1; i >= 0 && len(merged) < copyPostingLimit; i-- {
+				merged = append(merged, pend[i])
+			}
+			for _, p := range list {
+				if len(merged) == copyPostingLimit {
+					break
+				}
+				merged = append(merged, p)
+			}
+			list = merged
+		}
+		for _, p := range list {
+			d := bits.OnesCount64(sh ^ uint64(p.hash))
+			if p.id != r.id && (d <= maxJaccardDistance && shingles >= minShingles || d == 0) {
+				cands[p.id] = cand{hash: uint64(p.hash)}
+			}
+		}
+	}
 	if err := rows.Err(); err != nil {
 		return 0, 0, err
 	}
-	// Only near texts get this far: read their links.
-	for id, x := range cands {
-		err := c.queryRow(ctx, "SELECT coalesce(duplicate_of, 0), coalesce(story_id, 0), title FROM articles WHERE id = ?", id).Scan(&x.dupOf, &x.story, &x.title)
-		if err != nil {
-			return 0, 0, err
-		}
-		if x.story == 0 {
-			delete(cands, id)
-			continue
-		}
-		cands[id] = x
-	}
-	// Nearest SimHash first, then the oldest first copy.
+	// Nearest SimHash first, then the oldest first copy. Only near texts
+	// get this far; their links are read one distance at a time, and not
+	// at all for the distances that can no longer yield a copy.
 	type scored struct {
 		id, first int64
 		d         int
 	}
-	order := make([]scored, 0, len(cands))
+	byDist := make([]scored, 0, len(cands))
 	for id, x := range cands {
-		first := id
-		if x.dupOf != 0 {
-			first = x.dupOf
-		}
-		order = append(order, scored{id, first, bits.OnesCount64(sh ^ x.hash)})
+		byDist = append(byDist, scored{id: id, d: bits.OnesCount64(sh ^ x.hash)})
 	}
-	slices.SortFunc(order, func(a, b scored) int {
+	slices.SortFunc(byDist, func(a, b scored) int {
 		if a.d != b.d {
 			return a.d - b.d
 		}
-		if a.first != b.first {
-			return cmp.Compare(a.first, b.first)
-		}
 		return cmp.Compare(a.id, b.id)
 	})
-	var own map[uint64]bool
 	checks := 0
-	for _, o := range order {
-		x := cands[o.id]
-		switch {
-		case shingles < minShingles:
-			if o.d != 0 || !strings.EqualFold(strings.TrimSpace(x.title), strings.TrimSpace(r.title)) {
-				continue
-			}
-		case o.d <= maxDupDistance:
-		case o.d <= maxJaccardDistance && checks < maxJaccardChecks:
-			checks++
-			var text string
-			if err := c.queryRow(ctx, "SELECT CASE WHEN text = '' THEN title ELSE text END FROM articles WHERE id = ?", o.id).Scan(&text); err != nil {
+	for len(byDist) > 0 {
+		d := byDist[0].d
+		n := 1
+		for n < len(byDist) && byDist[n].d == d {
+			n++
+		}
+		group := byDist[:n]
+		byDist = byDist[n:]
+		if shingles < minShingles && d != 0 ||
+			d > maxDupDistance && (d > maxJaccardDistance || checks >= maxJaccardChecks) {
+			break // neither this distance nor a larger one can be a copy
+		}
+		order := group[:0]
+		for _, o := range group {
+			x := cands[o.id]
+			if a := c.article(o.id); a != nil {
+				x.dupOf, x.story, x.title = a.dupOf, a.story, a.title
+			} else if err := c.queryRow(ctx, "SELECT coalesce(duplicate_of, 0), coalesce(story_id, 0), title FROM articles WHERE id = ?", o.id).Scan(&x.dupOf, &x.story, &x.title); err != nil {
 				return 0, 0, err
 			}
-			if own == nil {
-				own = shingleSet(body)
-			}
-			if jaccard(own, shingleSet(text)) < minCopyJaccard {
+			if x.story == 0 {
 				continue
 			}
-		default:
-			continue
+			cands[o.id] = x
+			o.first = o.id
+			if x.dupOf != 0 {
+				o.first = x.dupOf
+			}
+			order = append(order, o)
 		}
-		return o.first, x.story, nil
+		slices.SortFunc(order, func(a, b scored) int {
+			if a.first != b.first {
+				return cmp.Compare(a.first, b.first)
+			}
+			return cmp.Compare(a.id, b.id)
+		})
+		for _, o := range order {
+			x := cands[o.id]
+			switch {
+			case shingles < minShingles:
+				if o.d != 0 || !strings.EqualFold(strings.TrimSpace(x.title), strings.TrimSpace(r.title)) {
+					continue
+				}
+			case o.d <= maxDupDistance:
+			case o.d <= maxJaccardDistance && checks < maxJaccardChecks:
+				checks++
+				var text string
+				if err := c.queryRow(ctx, "SELECT CASE WHEN text = '' THEN title ELSE text END FROM articles WHERE id = ?", o.id).Scan(&text); err != nil {
+					return 0, 0, err
+				}
+				if own == nil {
+					own = shingleSorted(body)
+				}
+				if jaccardSorted(own, shingleSorted(text)) < minCopyJaccard {
+					continue
+				}
+			default:
+				continue
+			}
+			return o.first, x.story, nil
+		}
 	}
 	return 0, 0, nil
 }
@@ -480,34 +1017,58 @@ type storyMeta struct {
 	members             int64
 	centroid, rep       vector
 	norm                float64
+	// index is centroid.top(indexTerms) once computed (nil: not yet).
+	index vector
 }
 
 // bestStory returns the story r should join, or 0. Candidates come from
 // the term index and the primary company's recent stories, never from a
 // scan of all stories.
 func (c *clusterTx) bestStory(ctx context.Context, r report, vec vector) (int64, error) {
-	votes := map[int64]int{}
-	top := vec.top(queryTerms)
-	args := make([]any, 0, 2*len(top))
-	for _, t := range top {
-		args = append(args, int64(t.h), postingLimit)
+	// Votes, one entry per posting (summed per story below: cheaper than
+	// a map for a few hundred postings).
+	type voted struct {
+		id    int64
+		votes int
 	}
-	if len(top) > 0 {
-		rows, err := c.query(ctx, unionPostings("story_terms", "term", "story_id", len(top)), args...)
+	votes := make([]voted, 0, queryTerms*postingLimit+primaryCandidates)
+	top := vec.top(queryTerms)
+	// Postings come from the cache, the missing terms' from one statement.
+	args := make([]any, 0, 2*len(top))
+	missing := map[termHash][]int64{}
+	for _, t := range top {
+		if p, ok := c.cachedPostings(t.h); ok {
+			for _, id := range p {
+				votes = append(votes, voted{id, 1})
+			}
+			continue
+		}
+		missing[t.h] = nil
+		args = append(args, int64(t.h), postingLimit+c.pendingDrops(t.h))
+	}
+	if len(missing) > 0 {
+		rows, err := c.query(ctx, unionPostings("story_terms", "term", "story_id, term", len(missing)), args...)
 		if err != nil {
 			return 0, err
 		}
 		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var id, h int64
+			if err := rows.Scan(&id, &h); err != nil {
 				rows.Close()
 				return 0, err
 			}
-			votes[id]++
+			missing[termHash(h)] = append(missing[termHash(h)], id)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return 0, err
+		}
+		for h, p := range missing {
+			p = c.withPending(h, p)
+			c.rememberPostings(h, p)
+			for _, id := range p {
+				votes = append(votes, voted{id, 1})
+			}
 		}
 	}
 	if r.primary != "" {
@@ -522,20 +1083,21 @@ func (c *clusterTx) bestStory(ctx context.Context, r report, vec vector) (int64,
 				rows.Close()
 				return 0, err
 			}
-			votes[id] += queryTerms
+			votes = append(votes, voted{id, queryTerms})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return 0, err
 		}
 	}
-	type voted struct {
-		id    int64
-		votes int
-	}
-	vs := make([]voted, 0, len(votes))
-	for id, v := range votes {
-		vs = append(vs, voted{id, v})
+	slices.SortFunc(votes, func(a, b voted) int { return cmp.Compare(a.id, b.id) })
+	vs := votes[:0]
+	for _, v := range votes {
+		if n := len(vs); n > 0 && vs[n-1].id == v.id {
+			vs[n-1].votes += v.votes
+			continue
+		}
+		vs = append(vs, v)
 	}
 	// Most shared terms first, then the newest story.
 	slices.SortFunc(vs, func(a, b voted) int {
@@ -585,7 +1147,11 @@ func (c *clusterTx) bestStory(ctx context.Context, r report, vec vector) (int64,
 // storyMeta returns a story's clustering state, from the transaction's
 // cache when it was read or written before.
 func (c *clusterTx) storyMeta(ctx context.Context, id int64) (*storyMeta, error) {
-	if m, ok := c.metas[id]; ok {
+	if m, ok := c.st.metas[id]; ok {
+		return m, nil
+	}
+	if m, ok := c.st.metasOld[id]; ok {
+		c.remember(id, m)
 		return m, nil
 	}
 	m := &storyMeta{}
@@ -605,14 +1171,17 @@ func (c *clusterTx) storyMeta(ctx context.Context, id int64) (*storyMeta, error)
 	return m, nil
 }
 
-// maxCachedStories bounds the per-transaction story cache.
+// maxCachedStories bounds each generation of the story cache: the stories
+// used since the older generation was retired stay, at most twice this.
 const maxCachedStories = 4096
 
 func (c *clusterTx) remember(id int64, m *storyMeta) {
-	if c.metas == nil || len(c.metas) >= maxCachedStories {
-		c.metas = map[int64]*storyMeta{}
+	st := c.st
+	if st.metas == nil || len(st.metas) >= maxCachedStories {
+		st.metasOld = st.metas
+		st.metas = make(map[int64]*storyMeta, maxCachedStories)
 	}
-	c.metas[id] = m
+	st.metas[id] = m
 }
 
 // newStory starts a story with r as its only report.
@@ -651,7 +1220,10 @@ func (c *clusterTx) startVectors(ctx context.Context, id int64, r report, vec ve
 		centroid: vec.truncate(centroidTerms), rep: vec.truncate(repTerms)}
 	m.norm = m.centroid.norm()
 	c.remember(id, m)
-	return c.writeVectors(ctx, id, m.members, m.centroid, m.rep, nil)
+	c.touch(id, m)
+	var err error
+	m.index, err = c.writeVectors(ctx, id, m.members, m.centroid, m.rep, nil)
+	return err
 }
 
 // joinStory adds r to a story: its times, counts, facts, and, unless r is a
@@ -666,9 +1238,13 @@ func (c *clusterTx) joinStory(ctx context.Context, now time.Time, storyID int64,
 	if err != nil {
 		return err
 	}
+	c.touch(storyID, m)
 	var title any
 	if vec != nil {
-		oldIndex := m.centroid.top(indexTerms)
+		oldIndex := m.index
+		if oldIndex == nil {
+			oldIndex = m.centroid.top(indexTerms)
+		}
 		m.centroid = m.centroid.add(vec).truncate(centroidTerms)
 		m.norm = m.centroid.norm()
 		m.members++
@@ -677,7 +1253,7 @@ func (c *clusterTx) joinStory(ctx context.Context, now time.Time, storyID int64,
 			title = r.title
 			m.rep = vec.truncate(repTerms)
 		}
-		if err := c.writeVectors(ctx, storyID, m.members, m.centroid, m.rep, oldIndex); err != nil {
+		if m.index, err = c.writeVectors(ctx, storyID, m.members, m.centroid, m.rep, oldIndex); err != nil {
 			return err
 		}
 	}
@@ -709,32 +1285,52 @@ func (c *clusterTx) joinStory(ctx context.Context, now time.Time, storyID int64,
 // writeVectors stores a story's centroid and title vector and brings its
 // story_terms in line with the centroid's strongest terms (old: the
 // strongest terms before, nil for a new story).
-func (c *clusterTx) writeVectors(ctx context.Context, storyID, members int64, centroid, rep, old vector) error {
+func (c *clusterTx) writeVectors(ctx context.Context, storyID, members int64, centroid, rep, old vector) (newTop vector, err error) {
 	if _, err := c.exec(ctx, `INSERT INTO story_vectors (story_id, members, vec, rep_vec) VALUES (?, ?, ?, ?)
 		ON CONFLICT (story_id) DO UPDATE SET members = excluded.members, vec = excluded.vec, rep_vec = excluded.rep_vec`,
 		storyID, members, centroid.encode(), rep.encode()); err != nil {
-		return err
+		return nil, err
 	}
 	inOld := map[termHash]bool{}
 	for _, t := range old {
 		inOld[t.h] = true
 	}
-	newTop := centroid.top(indexTerms)
+	newTop = centroid.top(indexTerms)
 	inNew := map[termHash]bool{}
+	// One statement for the terms gained and one for those lost.
+	var add, drop []any
 	for _, t := range newTop {
 		inNew[t.h] = true
 		if !inOld[t.h] {
-			if _, err := c.exec(ctx, "INSERT OR IGNORE INTO story_terms (term, story_id) VALUES (?, ?)", int64(t.h), storyID); err != nil {
-				return err
+			c.postingAdded(t.h, storyID)
+			if c.deferTerms {
+				c.pendTerm(t.h, storyID, true)
+				continue
 			}
+			add = append(add, int64(t.h), storyID)
 		}
 	}
 	for _, t := range old {
 		if !inNew[t.h] {
-			if _, err := c.exec(ctx, "DELETE FROM story_terms WHERE term = ? AND story_id = ?", int64(t.h), storyID); err != nil {
-				return err
+			c.postingDropped(t.h, storyID)
+			if c.deferTerms {
+				c.pendTerm(t.h, storyID, false)
+				continue
 			}
+			drop = append(drop, int64(t.h))
 		}
 	}
-	return nil
+	if len(add) > 0 {
+		q := "INSERT OR IGNORE INTO story_terms (term, story_id) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(add)/2), ", ")
+		if _, err := c.exec(ctx, q, add...); err != nil {
+			return nil, err
+		}
+	}
+	if len(drop) > 0 {
+		q := "DELETE FROM story_terms WHERE story_id = ? AND term IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(drop)), ", ") + ")"
+		if _, err := c.exec(ctx, q, append([]any{storyID}, drop...)...); err != nil {
+			return nil, err
+		}
+	}
+	return newTop, nil
 }

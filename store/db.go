@@ -54,7 +54,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// busy_timeout first so that every later pragma already waits for locks.
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)&_pragma=synchronous(NORMAL)"
-	write, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// The writer keeps statement journals (a statement that may abort
+	// after changing rows, e.g. a multi-row insert) in memory, not in a
+	// temporary file: a bulk load writes thousands of them. It checkpoints
+	// the WAL every 16 MB (default 4 MB): a bulk load's batch is larger
+	// than 4 MB, and the pages it rewrites are copied once, not per batch.
+	write, err := sql.Open("sqlite", base+"&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(4096)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}

@@ -8,9 +8,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/breachwire/breachwire/store"
 )
@@ -141,4 +144,140 @@ func envInt(name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// benchQueryDB opens the database named by $BREACHWIRE_BENCH_DB (built
+// once with cmd/breachwire-synth and `breachwire import`, see README,
+// Performance), skipping the benchmark when it is unset.
+func benchQueryDB(b *testing.B) *store.DB {
+	b.Helper()
+	path := os.Getenv("BREACHWIRE_BENCH_DB")
+	if path == "" {
+		b.Skip("BREACHWIRE_BENCH_DB is not set; point it at a database built with breachwire-synth and import")
+	}
+	if _, err := os.Stat(path); err != nil {
+		b.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+// benchLatency runs fn once per iteration and reports the median and the
+// 99th percentile of its wall-clock latency, and the mean CPU time the
+// process spent on it (all threads: Search ranks on several), which other
+// processes on a shared machine disturb far less than wall time.
+func benchLatency(b *testing.B, fn func() (int, error)) {
+	b.Helper()
+	var lat []time.Duration
+	rows := 0
+	cpu0 := processCPU()
+	for b.Loop() {
+		start := time.Now()
+		n, err := fn()
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+		rows = n
+	}
+	cpu := processCPU() - cpu0
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(lat)), "cpu-ms/op")
+	b.ReportMetric(float64(rows), "rows")
+	b.ReportMetric(0, "ns/op") // the percentiles say it better
+}
+
+// processCPU returns the CPU time (user and system) of the process.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchSince is a --since bound halfway through the synthetic archive's two
+// years.
+var benchSince = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// BenchmarkSearchDB measures typical searches over an existing database,
+// in-process (no process start):
+//
+//	BREACHWIRE_BENCH_DB=/tmp/lat100k.db go test ./store -run '^$' -bench 'SearchDB|StoriesDB' -benchtime 50x
+func BenchmarkSearchDB(b *testing.B) {
+	db := benchQueryDB(b)
+	ctx := context.Background()
+	cases := []struct {
+		name, query string
+		f           store.Filter
+	}{
+		{"company", "Torzel Systems", store.Filter{}},
+		{"common-word-all", "ransomware", store.Filter{All: true}},
+		{"common-word", "ransomware", store.Filter{}},
+		{"two-words", "defense contractor", store.Filter{}},
+		{"phrase", `"email compromise"`, store.Filter{}},
+		{"figure", "19875", store.Filter{}},
+		{"common-since", "cyberattack", store.Filter{Since: benchSince}},
+		{"company-filter", "files", store.Filter{Company: "Torzel Systems"}},
+		{"or-not", "espionage OR intrusion NOT contract", store.Filter{}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			benchLatency(b, func() (int, error) {
+				r, err := db.Search(ctx, c.query, c.f)
+				return len(r), err
+			})
+		})
+	}
+	b.Run("mix", func(b *testing.B) {
+		i := 0
+		benchLatency(b, func() (int, error) {
+			c := cases[i%len(cases)]
+			i++
+			r, err := db.Search(ctx, c.query, c.f)
+			return len(r), err
+		})
+	})
+}
+
+// BenchmarkStoriesDB measures `stories` listings over an existing database
+// (see BenchmarkSearchDB).
+func BenchmarkStoriesDB(b *testing.B) {
+	db := benchQueryDB(b)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		f    store.Filter
+	}{
+		{"default", store.Filter{}},
+		{"all", store.Filter{All: true}},
+		{"company", store.Filter{Company: "Torzel Systems"}},
+		{"agency", store.Filter{Agency: "Department of Defense"}},
+		{"since", store.Filter{Since: benchSince}},
+		{"until", store.Filter{Until: benchSince}},
+		{"min-files", store.Filter{MinFiles: 50000}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			benchLatency(b, func() (int, error) {
+				s, err := db.Stories(ctx, c.f)
+				return len(s), err
+			})
+		})
+	}
+	b.Run("mix", func(b *testing.B) {
+		i := 0
+		benchLatency(b, func() (int, error) {
+			c := cases[i%len(cases)]
+			i++
+			s, err := db.Stories(ctx, c.f)
+			return len(s), err
+		})
+	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -66,56 +67,247 @@ type SearchResult struct {
 // words with punctuation such as Mitsubishi-Electric or 27,445 are searched
 // as phrases. A query that cannot be understood returns an error wrapping
 // ErrBadQuery.
+//
+// Results are ordered by bm25 (titles weighing ten times the text), ties
+// by article id. The work is in two steps: searchHits finds the ids and
+// scores of the best matches, then one statement reads those articles and
+// makes their snippets, so snippet() runs only for the rows shown.
 func (db *DB) Search(ctx context.Context, query string, f Filter) ([]SearchResult, error) {
 	match, err := TranslateQuery(query)
 	if err != nil {
 		return nil, err
 	}
-	where, args := articleFilter(f, "a")
-	where = append([]string{"articles_fts MATCH ?", "rank MATCH 'bm25(10.0, 1.0)'"}, where...)
-	args = append([]any{match}, args...)
 	limit := f.Limit
 	if limit <= 0 {
 		limit = defaultSearchLimit
 	}
-	args = append(args, limit)
-	// Ranking by FTS5's own rank column (rather than ORDER BY bm25()) lets
-	// FTS5 hand rows over already sorted, so the query stops after LIMIT
-	// rows and snippet() runs only for those: about 2.5 times faster when a
-	// query matches thousands of articles.
-	q := `SELECT a.id, a.story_id, a.url, a.title, a.published, a.site,
-			snippet(articles_fts, 1, '` + SnippetOpen + `', '` + SnippetClose + `', '…', 16),
-			rank
-		FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-		WHERE ` + strings.Join(where, " AND ") + `
-		ORDER BY rank
-		LIMIT ?`
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	hits, err := db.searchHits(ctx, match, f, limit, false)
 	if err != nil {
 		return nil, searchError(query, err)
 	}
+	results, err := db.searchDetails(ctx, match, hits)
+	if err != nil {
+		return nil, searchError(query, err)
+	}
+	if len(results) < len(hits) {
+		// An indexed row without its article (never, while the triggers
+		// keep them in step): rank again, joining the articles.
+		if hits, err = db.searchHits(ctx, match, f, limit, true); err != nil {
+			return nil, searchError(query, err)
+		}
+		if results, err = db.searchDetails(ctx, match, hits); err != nil {
+			return nil, searchError(query, err)
+		}
+	}
+	return results, nil
+}
+
+// searchHit is one matching article and its bm25 score (lower is better,
+// as SQLite gives it).
+type searchHit struct {
+	id   int64
+	rank float64
+}
+
+// bm25Expr is the ranking: titles weigh ten times the text. FTS5 gives
+// the same order when asked for ORDER BY rank with rank MATCH
+// 'bm25(10.0, 1.0)', ties in rowid order.
+const bm25Expr = "bm25(articles_fts, 10.0, 1.0)"
+
+// searchCandidateMax is the most articles a filter may leave for Search to
+// list their ids once and look each match up in the list (a variable for
+// the tests).
+var searchCandidateMax = 20000
+
+// searchHits returns the ids and scores of the (at most) limit best matches
+// of match that pass f, best first. Scoring is what a search costs (bm25
+// reads each match's length from the index, a B-tree look-up per match),
+// so only matches that pass f are scored, and it picks the cheaper of two
+// ways of checking them:
+//
+//   - When an indexed filter (company, agency, files figure, published
+//     time) leaves few articles, their ids are listed once and each match
+//     is looked up in the list.
+//   - Otherwise each match is checked in the articles_filter index, the
+//     best kept by a bounded sort.
+func (db *DB) searchHits(ctx context.Context, match string, f Filter, limit int, join bool) ([]searchHit, error) {
+	conds, args := articleFilter(f, "a")
+	if len(conds) == 0 {
+		if !join {
+			// No filter: the full-text index alone; Search checks that
+			// every article is there.
+			return db.queryHits(ctx, `SELECT rowid, `+bm25Expr+` AS score
+				FROM articles_fts WHERE articles_fts MATCH ?
+				ORDER BY score, rowid LIMIT ?`, match, limit)
+		}
+		return db.rankedHits(ctx, match, nil, nil, limit)
+	}
+	if src, srcArgs, count, err := db.smallestSource(ctx, f); err != nil {
+		return nil, err
+	} else if count <= searchCandidateMax {
+		// The matches are run through and checked against the list; the
+		// + keeps FTS5 from taking it as rowid look-ups, one query each,
+		// where bm25 would count every phrase's matches again.
+		q := `SELECT articles_fts.rowid, ` + bm25Expr + ` AS score
+			FROM articles_fts CROSS JOIN articles a INDEXED BY articles_filter ON a.id = articles_fts.rowid
+			WHERE articles_fts MATCH ? AND +articles_fts.rowid IN (` + src + `) AND ` + strings.Join(conds, " AND ") + `
+			ORDER BY score, articles_fts.rowid
+			LIMIT ?`
+		qargs := append(append(append([]any{match}, srcArgs...), args...), limit)
+		return db.queryHits(ctx, q, qargs...)
+	}
+	return db.rankedHits(ctx, match, conds, args, limit)
+}
+
+// smallestSource returns the subquery of article ids of the most selective
+// indexed filter in f and how many articles it leaves, counting no further
+// than searchCandidateMax+1.
+func (db *DB) smallestSource(ctx context.Context, f Filter) (string, []any, int, error) {
+	var sources []struct {
+		q    string
+		args []any
+	}
+	add := func(q string, args ...any) {
+		sources = append(sources, struct {
+			q    string
+			args []any
+		}{q, args})
+	}
+	if f.Company != "" {
+		q, a := mentionsEntity("company", f.Company)
+		add(q, a...)
+	}
+	if f.Agency != "" {
+		q, a := mentionsEntity("agency", f.Agency)
+		add(q, a...)
+	}
+	if f.MinFiles > 0 {
+		add(filesSource, f.MinFiles)
+	}
+	if !f.Since.IsZero() || !f.Until.IsZero() {
+		var conds []string
+		var a []any
+		if !f.Since.IsZero() {
+			conds = append(conds, "published >= ?")
+			a = append(a, timeValue(f.Since))
+		}
+		if !f.Until.IsZero() {
+			conds = append(conds, "published <= ?")
+			a = append(a, timeValue(f.Until))
+		}
+		add("SELECT id FROM articles WHERE "+strings.Join(conds, " AND "), a...)
+	}
+	best, bestN := -1, searchCandidateMax+1
+	for i, s := range sources {
+		// Counting stops past the threshold, so a large source costs no
+		// more than a small one.
+		var n int
+		err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM ("+s.q+" LIMIT ?)",
+			append(slices.Clip(s.args), searchCandidateMax+1)...).Scan(&n)
+		if err != nil {
+			return "", nil, 0, err
+		}
+		if n < bestN {
+			best, bestN = i, n
+		}
+	}
+	if best < 0 {
+		return "", nil, bestN, nil
+	}
+	return sources[best].q, sources[best].args, bestN, nil
+}
+
+// filesSource is the subquery of ids of articles with an exposed-files (or
+// documents) figure of at least its argument.
+const filesSource = `SELECT article_id FROM figures
+	WHERE kind IN ('` + extract.KindFiles + `', '` + extract.KindDocuments + `') AND value >= ?`
+
+// rankedHits scores the matches of match that pass conds (conditions on
+// articles a; none: all pass) and returns the limit best. Each match is
+// checked first, from the articles_filter index rather than the article's
+// row, so only those that pass are scored, and a bounded sort keeps the
+// best limit (FTS5's own ORDER BY rank sorts every match).
+func (db *DB) rankedHits(ctx context.Context, match string, conds []string, args []any, limit int) ([]searchHit, error) {
+	where := append([]string{"articles_fts MATCH ?"}, conds...)
+	return db.queryHits(ctx, `SELECT articles_fts.rowid, `+bm25Expr+` AS score
+		FROM articles_fts CROSS JOIN articles a INDEXED BY articles_filter ON a.id = articles_fts.rowid
+		WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY score, articles_fts.rowid LIMIT ?`, append(append([]any{match}, args...), limit)...)
+}
+
+// queryHits runs a statement returning (rowid, score) rows.
+func (db *DB) queryHits(ctx context.Context, q string, args ...any) ([]searchHit, error) {
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	results := []SearchResult{}
+	var hits []searchHit
+	for rows.Next() {
+		var h searchHit
+		if err := rows.Scan(&h.id, &h.rank); err != nil {
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
+}
+
+// searchDetails reads the articles of hits and their snippets, in the
+// order of hits.
+func (db *DB) searchDetails(ctx context.Context, match string, hits []searchHit) ([]SearchResult, error) {
+	results := make([]SearchResult, 0, len(hits))
+	if len(hits) == 0 {
+		return results, nil
+	}
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
+	}
+	idList, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	// snippet() runs for the listed rows only. Running through the matches
+	// and picking them out is cheaper than a query per listed row (each
+	// sets up every term's segment iterators), even for 100,000 matches;
+	// the + keeps FTS5 from taking the list as rowid look-ups.
+	rows, err := db.read.QueryContext(ctx, `SELECT a.id, a.story_id, a.url, a.title, a.published, a.site,
+			snippet(articles_fts, 1, '`+SnippetOpen+`', '`+SnippetClose+`', '…', 16)
+		FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid
+		WHERE articles_fts MATCH ? AND +articles_fts.rowid IN (SELECT value FROM json_each(?))`,
+		match, string(idList))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[int64]SearchResult, len(hits))
 	for rows.Next() {
 		var (
 			r         SearchResult
 			storyID   sql.NullInt64
 			published sql.NullString
-			rank      float64
 		)
-		if err := rows.Scan(&r.ArticleID, &storyID, &r.URL, &r.Title, &published, &r.Site, &r.Snippet, &rank); err != nil {
-			return nil, searchError(query, err)
+		if err := rows.Scan(&r.ArticleID, &storyID, &r.URL, &r.Title, &published, &r.Site, &r.Snippet); err != nil {
+			return nil, err
 		}
 		r.StoryID = nullInt(storyID)
 		r.Published = nullTime(published)
-		// Six significant digits: more is noise, and it keeps output stable
-		// across platforms.
-		r.Score, _ = strconv.ParseFloat(strconv.FormatFloat(-rank, 'g', 6, 64), 64)
 		r.Snippet = strings.Join(strings.Fields(r.Snippet), " ")
-		results = append(results, r)
+		byID[r.ArticleID] = r
 	}
 	if err := rows.Err(); err != nil {
-		return nil, searchError(query, err)
+		return nil, err
+	}
+	for _, h := range hits {
+		r, ok := byID[h.id]
+		if !ok {
+			continue
+		}
+		// Six significant digits: more is noise, and it keeps output stable
+		// across platforms.
+		r.Score, _ = strconv.ParseFloat(strconv.FormatFloat(-h.rank, 'g', 6, 64), 64)
+		results = append(results, r)
 	}
 	return results, nil
 }
@@ -448,8 +640,7 @@ func articleFilter(f Filter, alias string) ([]string, []any) {
 		args = append(args, a...)
 	}
 	if f.MinFiles > 0 {
-		where = append(where, alias+`.id IN (SELECT article_id FROM figures
-			WHERE kind IN ('`+extract.KindFiles+`', '`+extract.KindDocuments+`') AND value >= ?)`)
+		where = append(where, alias+".id IN ("+filesSource+")")
 		args = append(args, f.MinFiles)
 	}
 	return where, args
@@ -460,6 +651,13 @@ func articleFilter(f Filter, alias string) ([]string, []any) {
 // name the gazetteer knows name as an alias of ("NEC Corp." is NEC; the
 // shared "Defense Ministry" is each country's).
 func mentionsEntity(kind, name string) (string, []any) {
+	ids, args := entityIDs(kind, name)
+	return `SELECT article_id FROM mentions WHERE entity_id IN (` + ids + `)`, args
+}
+
+// entityIDs returns a subquery of the ids of the entities mentionsEntity
+// looks for.
+func entityIDs(kind, name string) (string, []any) {
 	name = strings.TrimSpace(name)
 	names := []string{name}
 	if kind == "agency" {
@@ -479,8 +677,7 @@ func mentionsEntity(kind, name string) (string, []any) {
 		conds = append(conds, "name = ? COLLATE NOCASE")
 		args = append(args, n)
 	}
-	return `SELECT article_id FROM mentions WHERE entity_id IN
-		(SELECT id FROM entities WHERE kind = ? AND (` + strings.Join(conds, " OR ") + `))`, args
+	return `SELECT id FROM entities WHERE kind = ? AND (` + strings.Join(conds, " OR ") + `)`, args
 }
 
 func nullInt(v sql.NullInt64) *int64 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -49,7 +50,10 @@ const defaultStoriesLimit = 100
 // span overlaps Since..Until, when its files figure is at least MinFiles,
 // and, unless f.All, when it is relevant.
 func (db *DB) Stories(ctx context.Context, f Filter) ([]Story, error) {
-	where, args := storyFilter(f)
+	where, args, err := db.storyFilter(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("store: stories: %w", err)
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = defaultStoriesLimit
@@ -211,9 +215,15 @@ func (db *DB) fillStories(ctx context.Context, stories []Story) error {
 	return nil
 }
 
+// storyEntityScanMin is the number of reports naming an entity from which
+// Stories, filtering by it, walks the stories newest first asking of each
+// whether a report names it, rather than collecting the stories of every
+// report that does.
+const storyEntityScanMin = 2000
+
 // storyFilter returns SQL conditions and arguments narrowing stories,
 // aliased s, by f.
-func storyFilter(f Filter) ([]string, []any) {
+func (db *DB) storyFilter(ctx context.Context, f Filter) ([]string, []any, error) {
 	var where []string
 	var args []any
 	if !f.All {
@@ -232,13 +242,28 @@ func storyFilter(f Filter) ([]string, []any) {
 		if e.name == "" {
 			continue
 		}
+		// A rarely named entity: its few reports give their stories. A
+		// common one: the newest stories soon include enough that name
+		// it, each checked through its reports' mentions.
 		cond, a := mentionsEntity(e.kind, e.name)
-		where = append(where, "s.id IN (SELECT story_id FROM articles WHERE story_id IS NOT NULL AND id IN ("+cond+"))")
+		var n int
+		if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM ("+cond+" LIMIT ?)",
+			append(slices.Clip(a), storyEntityScanMin)...).Scan(&n); err != nil {
+			return nil, nil, err
+		}
+		if n < storyEntityScanMin {
+			where = append(where, "s.id IN (SELECT story_id FROM articles WHERE story_id IS NOT NULL AND id IN ("+cond+"))")
+			args = append(args, a...)
+			continue
+		}
+		ids, a := entityIDs(e.kind, e.name)
+		where = append(where, `EXISTS (SELECT 1 FROM articles sa JOIN mentions sm ON sm.article_id = sa.id
+			WHERE sa.story_id = s.id AND sm.entity_id IN (`+ids+`))`)
 		args = append(args, a...)
 	}
 	if f.MinFiles > 0 {
 		where = append(where, "s.files >= ?")
 		args = append(args, f.MinFiles)
 	}
-	return where, args
+	return where, args, nil
 }

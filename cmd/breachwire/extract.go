@@ -24,6 +24,11 @@ func runExtract(ctx context.Context, app *app, args []string) error {
 	if len(files) == 0 {
 		return usagef("extract needs an HTML file, or - for standard input")
 	}
+	if *pageURL != "" {
+		if _, err := extract.CanonicalURL(*pageURL); err != nil {
+			return usagef("--url %q: %v", *pageURL, err)
+		}
+	}
 	stdin := 0
 	for _, f := range files {
 		if f == "-" {

@@ -49,7 +49,7 @@ func runImport(ctx context.Context, app *app, args []string) error {
 				// Start a fresh line so the reason is not drawn over the bar.
 				fmt.Fprint(app.stderr, "\r\033[K")
 			}
-			fmt.Fprintf(app.stderr, "line %d: %s; skipped\n", line, oneLine(err.Error()))
+			fmt.Fprintf(app.stderr, "breachwire import: line %d: %s; skipped\n", line, oneLine(err.Error()))
 		},
 	})
 	bar.Finish()

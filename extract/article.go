@@ -27,6 +27,9 @@ type Article struct {
 	// FetchError is set when the page could not be fetched and the article
 	// was built from the feed's own title and summary instead.
 	FetchError string `json:"fetch_error,omitempty"`
+	// FetchRetry is set with FetchError when its cause may pass (a network
+	// error, a timeout, a 429 or 5xx answer): later polls try the page again.
+	FetchRetry bool `json:"-"`
 }
 
 // Company is a company named in the text.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"mime"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -60,6 +61,11 @@ type PollResult struct {
 	Added      int // new articles stored
 	Duplicates int // new copies of stored articles
 	PageErrors int // article pages that could not be fetched
+	// Retried counts stored articles whose page, which had failed for a
+	// reason that may pass, was requested again; Recovered those of them
+	// whose page came this time and replaced the feed item's text.
+	Retried   int
+	Recovered int
 	// Capped is set when more than MaxNewItems items were new; the rest
 	// are taken on the next poll, which comes soon.
 	Capped bool
@@ -80,7 +86,38 @@ type Store interface {
 	SaveArticles(ctx context.Context, feedID int64, as []*extract.Article) (added, duplicates int, err error)
 	// RecordPoll saves a feed's health and schedule after a poll.
 	RecordPoll(ctx context.Context, r *PollResult) error
+	// PagesToRetry lists up to limit of a feed's articles whose page failed
+	// for a reason that may pass, stored at or after since and requested
+	// fewer than maxAttempts times.
+	PagesToRetry(ctx context.Context, feedID int64, since time.Time, maxAttempts, limit int) ([]StoredPage, error)
+	// SaveRetriedPage records another attempt at a stored article's page:
+	// failed (a.FetchError set), or the page's article, which replaces the
+	// stored text.
+	SaveRetriedPage(ctx context.Context, articleID int64, a *extract.Article) error
 }
+
+// StoredPage is a stored article whose page is to be requested again.
+type StoredPage struct {
+	ArticleID int64
+	URL       string
+	// Title, Published and Site, as stored from the feed item, stand in for
+	// what the page does not say.
+	Title     string
+	Published time.Time
+	Site      string
+	Attempts  int
+}
+
+// Retrying article pages that failed for a reason that may pass (network
+// error, timeout, 429, 5xx): later polls of the feed request the page again
+// until it has been requested MaxPageAttempts times in all, and only while
+// the article was stored less than PageRetryWindow ago; at most
+// pageRetryBatch pages per feed per poll.
+const (
+	MaxPageAttempts = 3
+	PageRetryWindow = 3 * 24 * time.Hour
+	pageRetryBatch  = 100
+)
 
 // Summary counts what one pass over a set of feeds did.
 type Summary struct {
@@ -91,6 +128,8 @@ type Summary struct {
 	Added      int
 	Duplicates int
 	PageErrors int
+	Retried    int
+	Recovered  int
 	Results    []PollResult
 }
 
@@ -179,6 +218,8 @@ func (p *Poller) Poll(ctx context.Context, feeds []Feed) (Summary, error) {
 		sum.Added += r.Added
 		sum.Duplicates += r.Duplicates
 		sum.PageErrors += r.PageErrors
+		sum.Retried += r.Retried
+		sum.Recovered += r.Recovered
 	}
 	if err := ctx.Err(); err != nil {
 		return sum, err
@@ -212,6 +253,9 @@ func (p *Poller) PollFeed(ctx context.Context, f *Feed) (PollResult, error) {
 		r.NotModified = true
 		r.ETag, r.LastModified = resp.ETag, resp.LastModified
 		r.NextPoll = r.At.Add(jitter(clampInterval(max(r.Interval, resp.MaxAge))))
+		if err := p.retryPages(ctx, f, &r); err != nil {
+			return r, err
+		}
 		return r, p.record(ctx, &r)
 	}
 	pf, err := ParseFeed(resp.Body, resp.ContentType, resp.URL)
@@ -227,6 +271,11 @@ func (p *Poller) PollFeed(ctx context.Context, f *Feed) (PollResult, error) {
 		return r, err
 	}
 	r.New, r.Capped = len(items), capped
+	// Pages that failed on an earlier poll first, so that this poll's
+	// failures wait for the next.
+	if err := p.retryPages(ctx, f, &r); err != nil {
+		return r, err
+	}
 	if err := p.storeItems(ctx, f, pf, items, &r); err != nil {
 		if ctx.Err() != nil {
 			return r, ctx.Err()
@@ -242,7 +291,7 @@ func (p *Poller) PollFeed(ctx context.Context, f *Feed) (PollResult, error) {
 		r.NextPoll = r.At.Add(jitter(clampInterval(earliest)))
 	}
 	p.log().Debug("feed polled", "url", f.URL, "items", r.Items, "new", r.New, "added", r.Added,
-		"duplicates", r.Duplicates, "page_errors", r.PageErrors, "capped", r.Capped, "next", r.NextPoll)
+		"duplicates", r.Duplicates, "page_errors", r.PageErrors, "retried", r.Retried, "recovered", r.Recovered, "capped", r.Capped, "next", r.NextPoll)
 	return r, p.record(ctx, &r)
 }
 
@@ -397,54 +446,128 @@ func (p *Poller) storeItems(ctx context.Context, f *Feed, pf *ParsedFeed, items 
 
 // article builds the stored article for an item: from its page when that can
 // be fetched and has text, else from the feed's own title and summary with
-// the reason in FetchError.
+// the reason in FetchError (and FetchRetry set when it may pass).
 func (p *Poller) article(ctx context.Context, f *Feed, pf *ParsedFeed, it Item) *extract.Article {
-	fallback := func(reason string) *extract.Article {
+	site := cmp.Or(pf.Title, f.Name)
+	fallback := func(reason string, temporary bool) *extract.Article {
 		text := extract.FragmentText(it.HTML)
 		a := extract.Text(it.Link, cmp.Or(it.Title, headline(text)), text)
 		a.Published = it.Published
-		a.Site = cmp.Or(pf.Title, f.Name)
+		a.Site = site
 		a.FetchError = strings.Join(strings.Fields(reason), " ")
-		p.log().Debug("article from feed item", "url", it.Link, "reason", a.FetchError)
+		a.FetchRetry = temporary
+		p.log().Debug("article from feed item", "url", it.Link, "reason", a.FetchError, "retry", temporary)
 		return &a
 	}
 	if it.NoLink {
-		return fallback("feed item has no link")
+		return fallback("feed item has no link", false)
 	}
-	if err := p.Client.Allowed(ctx, it.Link); err != nil {
-		return fallback(err.Error())
+	a, reason, temporary := p.page(ctx, it.Link)
+	if reason != "" {
+		return fallback(reason, temporary)
 	}
-	resp, err := p.Client.Get(ctx, Request{URL: it.Link, Guarded: true, Accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"})
+	fillIn(a, it.Link, it.Title, it.Published, site)
+	return a
+}
+
+// page fetches and extracts the article at link, politely (robots.txt, the
+// per-host spacing) and guarded (public addresses only). When it cannot,
+// reason says why and temporary whether that may pass.
+func (p *Poller) page(ctx context.Context, link string) (a *extract.Article, reason string, temporary bool) {
+	if err := p.Client.Allowed(ctx, link); err != nil {
+		return nil, err.Error(), false
+	}
+	resp, err := p.Client.Get(ctx, Request{URL: link, Guarded: true, Accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"})
 	if err != nil {
-		return fallback(err.Error())
+		return nil, err.Error(), Temporary(err)
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.ContentType); mt != "" && mt != "text/html" && mt != "application/xhtml+xml" {
-		return fallback(fmt.Sprintf("GET %s: not an HTML page (%s)", it.Link, mt))
+		return nil, fmt.Sprintf("GET %s: not an HTML page (%s)", link, mt), false
 	}
 	page, _ := DecodeHTML(resp.Body, resp.ContentType)
-	a, err := extract.HTML(page, resp.URL)
+	art, err := extract.HTML(page, resp.URL)
 	if err != nil {
-		return fallback(fmt.Sprintf("extract %s: %v", it.Link, err))
+		return nil, fmt.Sprintf("extract %s: %v", link, err), false
 	}
-	if strings.TrimSpace(a.Text) == "" {
-		return fallback(fmt.Sprintf("GET %s: page has no article text (paywall or script-only page?)", it.Link))
+	if strings.TrimSpace(art.Text) == "" {
+		return nil, fmt.Sprintf("GET %s: page has no article text (paywall or script-only page?)", link), false
 	}
+	return &art, "", false
+}
+
+// fillIn completes a page's article with what the feed item says where the
+// page says nothing.
+func fillIn(a *extract.Article, link, title string, published time.Time, site string) {
 	if a.Title == "" {
-		a.Title = it.Title
+		a.Title = title
 	}
 	if a.Published.IsZero() {
-		a.Published = it.Published
+		a.Published = published
 	}
 	if a.Site == "" {
-		a.Site = cmp.Or(pf.Title, f.Name)
+		a.Site = site
 	}
 	if a.CanonicalURL == "" {
-		a.CanonicalURL, _ = extract.CanonicalURL(it.Link)
+		a.CanonicalURL, _ = extract.CanonicalURL(link)
 	}
 	// The url is the link as the feed lists it, whatever the page redirected
 	// to or calls itself (canonical_url): the next poll recognises it by that.
-	a.URL = it.Link
-	return &a
+	a.URL = link
+}
+
+// Temporary reports whether a failed request may succeed later: a 429 or
+// 5xx answer, or a transport failure (timeout, refused or reset connection,
+// DNS trouble). Not other 4xx answers (404, 410...), the private-address
+// guard, the size cap, or a request that was canceled.
+func Temporary(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code == http.StatusTooManyRequests || se.Code >= 500
+	}
+	var fe *Error
+	if !errors.As(err, &fe) {
+		return false
+	}
+	return !errors.Is(err, ErrPrivateAddress) && !errors.Is(err, ErrTooLarge) && !errors.Is(err, context.Canceled)
+}
+
+// retryPages requests again the pages of the feed's stored articles that
+// failed for a reason that may pass (see MaxPageAttempts), one at a time and
+// through the same robots.txt check, per-host spacing and address guard as
+// a first fetch. A page that comes replaces its article's text; one that
+// fails again is recorded as another attempt.
+func (p *Poller) retryPages(ctx context.Context, f *Feed, r *PollResult) error {
+	pages, err := p.Store.PagesToRetry(ctx, f.ID, p.now().Add(-PageRetryWindow), MaxPageAttempts, pageRetryBatch)
+	if err != nil {
+		return fmt.Errorf("fetch: %w", err)
+	}
+	slots := p.itemSlots()
+	for _, sp := range pages {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		a, reason, temporary := p.page(ctx, sp.URL)
+		<-slots
+		if ctx.Err() != nil {
+			// A poll cut short is no attempt at the page.
+			return ctx.Err()
+		}
+		r.Retried++
+		if reason != "" {
+			a = &extract.Article{FetchError: strings.Join(strings.Fields(reason), " "), FetchRetry: temporary}
+			p.log().Debug("page retry failed", "url", sp.URL, "attempt", sp.Attempts+1, "reason", a.FetchError, "retry", temporary)
+		} else {
+			fillIn(a, sp.URL, sp.Title, sp.Published, sp.Site)
+			r.Recovered++
+			p.log().Debug("page retry fetched", "url", sp.URL, "attempt", sp.Attempts+1)
+		}
+		if err := p.Store.SaveRetriedPage(ctx, sp.ArticleID, a); err != nil {
+			return fmt.Errorf("fetch: %w", err)
+		}
+	}
+	return nil
 }
 
 // headline stands in for a missing title: the text's first line, cut at a

@@ -100,11 +100,12 @@ func addArticle(ctx context.Context, c *clusterTx, now time.Time, feedID int64, 
 		dup = p.duplicateOf
 	}
 	r, err := c.exec(ctx, `INSERT INTO articles
-		(url, canonical_url, title, published, site, lang, text, feed_id, added_at, fetch_error, relevance,
-		 story_id, duplicate_of, simhash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(url, canonical_url, title, published, site, lang, text, feed_id, added_at, fetch_error, fetch_retry,
+		 relevance, story_id, duplicate_of, simhash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.URL, a.CanonicalURL, a.Title, timeValue(a.Published), a.Site, a.Lang, a.Text,
-		feed, timeValue(now), a.FetchError, a.Relevance, p.storyID, dup, int64(p.simhash))
+		feed, timeValue(now), a.FetchError, a.FetchError != "" && a.FetchRetry && feedID != 0,
+		a.Relevance, p.storyID, dup, int64(p.simhash))
 	if err != nil {
 		return AddResult{}, err
 	}

@@ -220,3 +220,89 @@ func (db *DB) SaveArticles(ctx context.Context, feedID int64, as []*extract.Arti
 	}
 	return added, duplicates, nil
 }
+
+// PagesToRetry returns up to limit articles of a feed whose page failed
+// for a reason that may pass (fetch_retry), that were stored at or after
+// since and whose page was requested fewer than maxAttempts times, oldest
+// first.
+func (db *DB) PagesToRetry(ctx context.Context, feedID int64, since time.Time, maxAttempts, limit int) ([]fetch.StoredPage, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, url, title, published, site, fetch_attempts
+		FROM articles WHERE feed_id = ? AND fetch_retry = 1 AND fetch_attempts < ? AND added_at >= ?
+		ORDER BY id LIMIT ?`, feedID, maxAttempts, timeValue(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: pages to retry of feed %d: %w", feedID, err)
+	}
+	defer rows.Close()
+	var pages []fetch.StoredPage
+	for rows.Next() {
+		var p fetch.StoredPage
+		var published sql.NullString
+		if err := rows.Scan(&p.ArticleID, &p.URL, &p.Title, &published, &p.Site, &p.Attempts); err != nil {
+			return nil, fmt.Errorf("store: pages to retry of feed %d: %w", feedID, err)
+		}
+		p.Published = parseTime(published)
+		pages = append(pages, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: pages to retry of feed %d: %w", feedID, err)
+	}
+	return pages, nil
+}
+
+// SaveRetriedPage records another attempt at a stored article's page. When
+// a.FetchError is set the attempt failed: the article keeps its text, with
+// the new reason, and is tried again only if a.FetchRetry. Otherwise the
+// page's title, text, published time, site and language replace the stored
+// ones, fetch_error is cleared, and entities, figures and relevance are
+// derived again from the new text exactly as Reextract does, in the same
+// transaction. The canonical URL and the story stay as they were (recluster
+// regroups). An article no longer waiting for a retry is left alone.
+func (db *DB) SaveRetriedPage(ctx context.Context, articleID int64, a *extract.Article) error {
+	if a.FetchError != "" {
+		_, err := db.write.ExecContext(ctx, `UPDATE articles SET fetch_attempts = fetch_attempts + 1,
+			fetch_error = ?, fetch_retry = ? WHERE id = ? AND fetch_retry = 1`, a.FetchError, a.FetchRetry, articleID)
+		if err != nil {
+			return fmt.Errorf("store: record page retry of article %d: %w", articleID, err)
+		}
+		return nil
+	}
+	if err := db.replacePage(ctx, articleID, a); err != nil {
+		return fmt.Errorf("store: save retried page of article %d: %w", articleID, err)
+	}
+	return nil
+}
+
+func (db *DB) replacePage(ctx context.Context, articleID int64, a *extract.Article) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// The articles_fts_update trigger keeps the full-text index in step.
+	res, err := tx.ExecContext(ctx, `UPDATE articles SET title = ?, text = ?, published = ?, site = ?, lang = ?,
+		fetch_error = '', fetch_retry = 0, fetch_attempts = fetch_attempts + 1
+		WHERE id = ? AND fetch_retry = 1`,
+		a.Title, a.Text, timeValue(a.Published), a.Site, a.Lang, articleID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return nil
+	}
+	rs, err := tx.QueryContext(ctx, "SELECT "+reextractColumns+" FROM articles WHERE id = ?", articleID)
+	if err != nil {
+		return err
+	}
+	rows, err := scanReextractRows(rs)
+	rs.Close()
+	if err != nil {
+		return err
+	}
+	annotateAll(rows)
+	if _, err := writeReextractedTx(ctx, tx, rows); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

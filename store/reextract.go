@@ -86,11 +86,20 @@ func (db *DB) Reextract(ctx context.Context, opts ReextractOptions) (ReextractSt
 
 func (db *DB) reextractBatch(ctx context.Context, after int64, limit int) ([]reextractRow, error) {
 	rs, err := db.read.QueryContext(ctx,
-		"SELECT id, url, title, text, site, story_id FROM articles WHERE id > ? ORDER BY id LIMIT ?", after, limit)
+		"SELECT "+reextractColumns+" FROM articles WHERE id > ? ORDER BY id LIMIT ?", after, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
+	return scanReextractRows(rs)
+}
+
+// reextractColumns are the columns scanReextractRows reads, in order.
+const reextractColumns = "id, url, title, text, site, story_id"
+
+// scanReextractRows reads what extraction works from: the article's url,
+// title, text and site (the HTML is not kept), and its story.
+func scanReextractRows(rs *sql.Rows) ([]reextractRow, error) {
 	var rows []reextractRow
 	for rs.Next() {
 		var r reextractRow
@@ -125,6 +134,19 @@ func (db *DB) writeReextracted(ctx context.Context, rows []reextractRow) (int, e
 		return 0, err
 	}
 	defer tx.Rollback()
+	n, err := writeReextractedTx(ctx, tx, rows)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// writeReextractedTx is writeReextracted within the caller's transaction
+// (a retried page's new text is re-annotated this way too).
+func writeReextractedTx(ctx context.Context, tx *sql.Tx, rows []reextractRow) (int, error) {
 	stories := map[int64]bool{}
 	for i := range rows {
 		r := &rows[i]
@@ -156,9 +178,6 @@ func (db *DB) writeReextracted(ctx context.Context, rows []reextractRow) (int, e
 		if err := refreshStoryFacts(ctx, tx, id); err != nil {
 			return 0, fmt.Errorf("story %d: %w", id, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, err
 	}
 	return len(stories), nil
 }

@@ -18,6 +18,8 @@ type pollSummary struct {
 	Added       int // new articles stored
 	Duplicates  int // new copies of stored articles
 	FetchErrors int // article pages that could not be fetched
+	Retried     int // stored articles whose failed page was requested again
+	Recovered   int // of those, pages that came this time and replaced the feed's text
 	New         int // items not stored before (Added + Duplicates, unless capped or failed)
 	Seeded      int // default feeds added because the database had none
 	// NextPoll is the earliest time a feed is due again (zero if unknown).
@@ -25,8 +27,12 @@ type pollSummary struct {
 }
 
 func (s pollSummary) String() string {
-	return fmt.Sprintf("%d of %d feeds reachable; %d new articles, %d duplicates, %d page errors",
+	msg := fmt.Sprintf("%d of %d feeds reachable; %d new articles, %d duplicates, %d page errors",
 		s.FeedsOK, s.Feeds, s.Added, s.Duplicates, s.FetchErrors)
+	if s.Retried > 0 {
+		msg += fmt.Sprintf("; %d of %d failed pages fetched on retry", s.Recovered, s.Retried)
+	}
+	return msg
 }
 
 // pollOnce polls every due feed once and stores what is new. `poll` and
@@ -65,6 +71,7 @@ func pollFeeds(ctx context.Context, app *app, db *store.DB, allowPrivate, all bo
 	res, err := poller.Poll(ctx, feeds)
 	sum.Feeds, sum.FeedsOK, sum.Items, sum.New = res.Feeds, res.FeedsOK, res.Items, res.New
 	sum.Added, sum.Duplicates, sum.FetchErrors = res.Added, res.Duplicates, res.PageErrors
+	sum.Retried, sum.Recovered = res.Retried, res.Recovered
 	if next, nerr := nextPoll(ctx, db); nerr == nil {
 		sum.NextPoll = next
 	}

@@ -129,7 +129,8 @@ func (s *service) pollStep(ctx context.Context) {
 		s.log.Error("poll failed", "err", err)
 	default:
 		s.log.Info("poll", "feeds", sum.Feeds, "reachable", sum.FeedsOK, "items", sum.Items,
-			"added", sum.Added, "duplicates", sum.Duplicates, "page_errors", sum.FetchErrors)
+			"added", sum.Added, "duplicates", sum.Duplicates, "page_errors", sum.FetchErrors,
+			"pages_retried", sum.Retried, "pages_recovered", sum.Recovered)
 	}
 }
 

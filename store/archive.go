@@ -347,6 +347,9 @@ func (db *DB) ImportJSONL(ctx context.Context, r io.Reader, opts ImportOptions) 
 	}()
 
 	var stats ImportStats
+	// touched are the stories this import filed articles into, refined
+	// together at the end (refine.go).
+	touched := map[int64]bool{}
 	var batchWeight int64
 	reject := func(line int, err error) {
 		stats.Rejected++
@@ -359,7 +362,7 @@ func (db *DB) ImportJSONL(ctx context.Context, r io.Reader, opts ImportOptions) 
 		if len(batch) == 0 {
 			return nil
 		}
-		err := db.importBatch(ctx, batch, &stats, reject)
+		err := db.importBatch(ctx, batch, &stats, touched, reject)
 		if err != nil {
 			// The batch was not written, so its lines were not imported.
 			stats.Lines -= len(batch)
@@ -402,6 +405,13 @@ func (db *DB) ImportJSONL(ctx context.Context, r io.Reader, opts ImportOptions) 
 	if err := flush(); err != nil {
 		return stats, err
 	}
+	seeds := make([]int64, 0, len(touched))
+	for id := range touched {
+		seeds = append(seeds, id)
+	}
+	if err := db.refineStories(ctx, seeds); err != nil {
+		return stats, fmt.Errorf("store: import: %w", err)
+	}
 	if opts.Progress != nil {
 		opts.Progress(stats.Lines)
 	}
@@ -415,7 +425,7 @@ func (db *DB) ImportJSONL(ctx context.Context, r io.Reader, opts ImportOptions) 
 // importBatch writes a batch in one transaction. If the transaction fails
 // for a reason other than cancellation, the articles are written one at a
 // time so that one bad article is rejected instead of the batch.
-func (db *DB) importBatch(ctx context.Context, batch []*importJob, stats *ImportStats, reject func(int, error)) error {
+func (db *DB) importBatch(ctx context.Context, batch []*importJob, stats *ImportStats, touched map[int64]bool, reject func(int, error)) error {
 	arts := make([]*extract.Article, len(batch))
 	preps := make([]*textPrep, len(batch))
 	for i, j := range batch {
@@ -426,6 +436,9 @@ func (db *DB) importBatch(ctx context.Context, batch []*importJob, stats *Import
 	if err == nil {
 		for _, r := range results {
 			countResult(stats, r)
+			if r.StoryID != 0 && r.Status != Existing {
+				touched[r.StoryID] = true
+			}
 		}
 		return nil
 	}
@@ -442,6 +455,9 @@ func (db *DB) importBatch(ctx context.Context, batch []*importJob, stats *Import
 			continue
 		}
 		countResult(stats, r)
+		if r.StoryID != 0 && r.Status != Existing {
+			touched[r.StoryID] = true
+		}
 	}
 	return nil
 }

@@ -120,6 +120,7 @@ func importECB(tb testing.TB, lines []ecbLine) map[string]string {
 		tb.Fatal(err)
 	}
 	defer raw.Close()
+	checkStoriesConsistent(tb, raw)
 	rows, err := raw.QueryContext(ctx, "SELECT url, story_id FROM articles")
 	if err != nil {
 		tb.Fatal(err)
@@ -143,12 +144,13 @@ func importECB(tb testing.TB, lines []ecbLine) map[string]string {
 }
 
 // ECB+ B-cubed F1 floors. Issue 4 sets the bar at 0.93 (a plain TF-IDF
-// single pass reaches about 0.87); the clusterer reaches 0.89, so these
-// guard against regressions until the bar is met (README, Design notes).
+// single pass reaches about 0.87); the single pass reaches 0.89 and the
+// batch refinement at the end of an import 0.954 in both orders, with its
+// parameters chosen on this file (README, Design notes).
 const (
 	ecbIssueBar      = 0.93
-	ecbFloor         = 0.885
-	ecbShuffledFloor = 0.865
+	ecbFloor         = 0.93
+	ecbShuffledFloor = 0.93
 )
 
 // TestClusterECBPlus imports the ECB+ dev half through ImportJSONL and

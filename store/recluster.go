@@ -85,6 +85,27 @@ func (db *DB) recluster(ctx context.Context, progress func(done, total int)) err
 			return fmt.Errorf("article %d: %w", it.id, err)
 		}
 	}
+	// The single pass done, every story is refined as a batch (refine.go).
+	var seeds []int64
+	rows, err := tx.QueryContext(ctx, "SELECT id FROM stories WHERE article_count > 0")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		seeds = append(seeds, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := c.refine(ctx, now, seeds); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM stories WHERE article_count = 0"); err != nil {
 		return err
 	}
@@ -134,7 +155,7 @@ func (c *clusterTx) loadReport(ctx context.Context, id int64) (report, error) {
 	err := c.queryRow(ctx, `SELECT a.title, a.text, a.site, a.published, a.added_at, a.relevance,
 		coalesce((SELECT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
 			WHERE m.article_id = a.id AND m.is_primary = 1 AND e.kind = 'company' LIMIT 1), ''),
-		(SELECT max(value) FROM figures WHERE article_id = a.id AND kind IN ('files', 'documents'))
+		(SELECT max(value) FROM figures WHERE article_id = a.id AND +kind IN ('files', 'documents'))
 		FROM articles a WHERE a.id = ?`, id).Scan(&r.title, &r.text, &r.site, &published, &added, &r.relevance, &r.primary, &r.files)
 	if err != nil {
 		return r, err

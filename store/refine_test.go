@@ -1,0 +1,106 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/breachwire/breachwire/store"
+)
+
+// TestClusterTrapsImport imports each trap fixture through ImportJSONL, so
+// that the batch refinement at the end of an import runs, in file and
+// reverse order, and checks the grouping and that the stories' fields and
+// derived tables agree with their reports.
+func TestClusterTrapsImport(t *testing.T) {
+	for _, name := range trapFiles {
+		t.Run(name, func(t *testing.T) {
+			lines := loadTrap(t, name)
+			order := make([]int, len(lines))
+			for i := range order {
+				order[i] = i
+			}
+			for _, o := range []string{"file order", "reverse order"} {
+				t.Run(o, func(t *testing.T) {
+					if o == "reverse order" {
+						slices.Reverse(order)
+					}
+					ctx := context.Background()
+					path := filepath.Join(t.TempDir(), "trap.db")
+					db, err := store.Open(ctx, path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer db.Close()
+					var in bytes.Buffer
+					enc := json.NewEncoder(&in)
+					for _, i := range order {
+						a := lines[i].Article
+						line := map[string]string{"url": a.URL, "title": a.Title, "site": a.Site, "text": a.Text}
+						if !a.Published.IsZero() {
+							line["published"] = a.Published.UTC().Format(time.RFC3339)
+						}
+						if err := enc.Encode(line); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if _, err := db.ImportJSONL(ctx, &in, store.ImportOptions{}); err != nil {
+						t.Fatalf("ImportJSONL: %v", err)
+					}
+					raw, err := sql.Open("sqlite", path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer raw.Close()
+					storyOf := map[string]int64{}
+					rows, err := raw.QueryContext(ctx, "SELECT url, story_id FROM articles")
+					if err != nil {
+						t.Fatal(err)
+					}
+					for rows.Next() {
+						var url string
+						var s int64
+						if err := rows.Scan(&url, &s); err != nil {
+							t.Fatal(err)
+						}
+						storyOf[url] = s
+					}
+					rows.Close()
+					checkGrouping(t, lines, func(i int) int64 { return storyOf[lines[i].Article.URL] })
+					checkStoriesConsistent(t, raw)
+				})
+			}
+		})
+	}
+}
+
+// checkStoriesConsistent checks every story's counts, times and vectors
+// against its reports, and that copies share their original's story.
+func checkStoriesConsistent(t testing.TB, raw *sql.DB) {
+	t.Helper()
+	for _, q := range []struct{ what, query string }{
+		{"article_count", `SELECT s.id FROM stories s WHERE s.article_count <> (SELECT count(*) FROM articles a WHERE a.story_id = s.id)`},
+		{"site_count", `SELECT s.id FROM stories s WHERE s.site_count <> (SELECT count(DISTINCT site) FROM articles a WHERE a.story_id = s.id)`},
+		{"first_seen", `SELECT s.id FROM stories s WHERE s.first_seen <> (SELECT min(coalesce(published, added_at)) FROM articles a WHERE a.story_id = s.id)`},
+		{"last_seen", `SELECT s.id FROM stories s WHERE s.last_seen <> (SELECT max(coalesce(published, added_at)) FROM articles a WHERE a.story_id = s.id)`},
+		{"story_vectors.members", `SELECT s.id FROM stories s JOIN story_vectors v ON v.story_id = s.id
+			WHERE v.members <> (SELECT count(*) FROM articles a WHERE a.story_id = s.id AND a.duplicate_of IS NULL)`},
+		{"empty story", `SELECT s.id FROM stories s WHERE s.article_count = 0`},
+		{"story without vectors", `SELECT s.id FROM stories s WHERE NOT EXISTS (SELECT 1 FROM story_vectors v WHERE v.story_id = s.id)`},
+		{"terms of a deleted story", `SELECT t.story_id FROM story_terms t WHERE NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = t.story_id)`},
+		{"copy apart from its original", `SELECT a.id FROM articles a JOIN articles o ON o.id = a.duplicate_of WHERE a.story_id <> o.story_id`},
+	} {
+		var id int64
+		err := raw.QueryRow(q.query).Scan(&id)
+		if err == nil {
+			t.Errorf("%s inconsistent (story or article %d)", q.what, id)
+		} else if err != sql.ErrNoRows {
+			t.Fatalf("%s: %v", q.what, err)
+		}
+	}
+}

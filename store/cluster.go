@@ -1014,11 +1014,26 @@ func unionPostings(table, key, columns string, n int) string {
 type storyMeta struct {
 	firstSeen, lastSeen time.Time
 	primary             string
-	members             int64
-	centroid, rep       vector
-	norm                float64
+	// relevance is the highest of its reports' (stories.relevance).
+	relevance     float64
+	members       int64
+	centroid, rep vector
+	norm          float64
 	// index is centroid.top(indexTerms) once computed (nil: not yet).
 	index vector
+}
+
+// noIncidentBelow is the relevance under which a report tells of no cyber
+// incident at all (procurement news, a programme roundup).
+const noIncidentBelow = 0.25
+
+// incidentApart reports whether two reports, or stories by their highest
+// relevance, must stay apart when they share no primary company: one tells
+// of no incident and the other of one. Shared agencies and programme words
+// otherwise pull procurement news into an incident's story. Reports between
+// the two bounds (a recovery update, a short follow-up) are left to the text.
+func incidentApart(a, b float64) bool {
+	return (a < noIncidentBelow && b >= RelevanceThreshold) || (b < noIncidentBelow && a >= RelevanceThreshold)
 }
 
 // bestStory returns the story r should join, or 0. Candidates come from
@@ -1132,6 +1147,8 @@ func (c *clusterTx) bestStory(ctx context.Context, r report, vec vector) (int64,
 			continue
 		case r.primary != "" && r.primary == m.primary:
 			threshold = samePrimaryThreshold
+		case incidentApart(r.relevance, m.relevance):
+			continue
 		}
 		if m.norm == 0 {
 			continue
@@ -1157,8 +1174,8 @@ func (c *clusterTx) storyMeta(ctx context.Context, id int64) (*storyMeta, error)
 	m := &storyMeta{}
 	var first, last string
 	var cblob, rblob []byte
-	err := c.queryRow(ctx, `SELECT s.first_seen, s.last_seen, s.primary_company, v.members, v.vec, v.rep_vec
-		FROM stories s JOIN story_vectors v ON v.story_id = s.id WHERE s.id = ?`, id).Scan(&first, &last, &m.primary, &m.members, &cblob, &rblob)
+	err := c.queryRow(ctx, `SELECT s.first_seen, s.last_seen, s.primary_company, s.relevance, v.members, v.vec, v.rep_vec
+		FROM stories s JOIN story_vectors v ON v.story_id = s.id WHERE s.id = ?`, id).Scan(&first, &last, &m.primary, &m.relevance, &m.members, &cblob, &rblob)
 	if err != nil {
 		return nil, err
 	}
@@ -1216,7 +1233,7 @@ func (c *clusterTx) newStory(ctx context.Context, now time.Time, r report, vec v
 
 // startVectors files the vectors of a story whose only report is r.
 func (c *clusterTx) startVectors(ctx context.Context, id int64, r report, vec vector) error {
-	m := &storyMeta{firstSeen: r.seen, lastSeen: r.seen, primary: r.primary, members: 1,
+	m := &storyMeta{firstSeen: r.seen, lastSeen: r.seen, primary: r.primary, relevance: r.relevance, members: 1,
 		centroid: vec.truncate(centroidTerms), rep: vec.truncate(repTerms)}
 	m.norm = m.centroid.norm()
 	c.remember(id, m)
@@ -1266,6 +1283,7 @@ func (c *clusterTx) joinStory(ctx context.Context, now time.Time, storyID int64,
 	if m.primary == "" {
 		m.primary = r.primary
 	}
+	m.relevance = max(m.relevance, r.relevance)
 	var files any
 	if r.files.Valid {
 		files = r.files.Int64

@@ -75,7 +75,7 @@ func checkGrouping(t *testing.T, lines []trapLine, storyOf func(i int) int64) {
 	}
 }
 
-var trapFiles = []string{"syndicated.jsonl", "followup.jsonl", "comention.jsonl", "two-incidents.jsonl"}
+var trapFiles = []string{"syndicated.jsonl", "followup.jsonl", "comention.jsonl", "two-incidents.jsonl", "no-incident.jsonl"}
 
 func TestClusterTraps(t *testing.T) {
 	for _, name := range trapFiles {

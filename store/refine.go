@@ -356,6 +356,7 @@ func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]flo
 	type group struct {
 		size        int
 		primary     string
+		relevance   float64 // the highest of its reports
 		first, last time.Time
 		links       map[int]float64 // other group -> sum of similarities
 		strong      map[int]bool    // groups with a strong pair (see refinePart)
@@ -364,13 +365,18 @@ func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]flo
 	label := make([]int, n)
 	for i, it := range items {
 		label[i] = i
-		g := &group{size: 1, primary: it.r.primary, first: it.r.seen, last: it.r.seen, links: map[int]float64{}, strong: strong[i]}
+		g := &group{size: 1, primary: it.r.primary, relevance: it.r.relevance, first: it.r.seen, last: it.r.seen, links: map[int]float64{}, strong: strong[i]}
 		for j, s := range sim[i] {
 			g.links[j] = s
 		}
 		gs[i] = g
 	}
 	ok := func(a *group, j int, b *group) bool {
+		// As in the single pass: without a shared primary company, news
+		// that reports no incident and an incident stay apart.
+		if (a.primary == "" || b.primary == "") && incidentApart(a.relevance, b.relevance) {
+			return false
+		}
 		if (a.primary == "") != (b.primary == "") && !a.strong[j] {
 			return false
 		}
@@ -405,6 +411,7 @@ func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]flo
 		if a.primary == "" {
 			a.primary = b.primary
 		}
+		a.relevance = max(a.relevance, b.relevance)
 		if b.first.Before(a.first) {
 			a.first = b.first
 		}

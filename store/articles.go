@@ -232,35 +232,24 @@ func (db *DB) addArticles(ctx context.Context, feedID int64, as []*extract.Artic
 			a.CanonicalURL = canonical
 		}
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("store: add articles: %w", err)
-	}
-	defer tx.Rollback()
-	c, err := db.beginCluster(ctx, tx)
-	if err != nil {
-		return nil, fmt.Errorf("store: add articles: %w", err)
-	}
-	committed := false
-	defer func() { c.end(committed) }()
-	c.deferTerms = true // written by finish
-	now := db.now()
 	results := make([]AddResult, len(as))
-	for i, a := range as {
-		var prep *textPrep
-		if i < len(preps) {
-			prep = preps[i]
+	err := db.inClusterTx(ctx, func(c *clusterTx) error {
+		c.deferTerms = true // written by finish
+		now := db.now()
+		for i, a := range as {
+			var prep *textPrep
+			if i < len(preps) {
+				prep = preps[i]
+			}
+			var err error
+			if results[i], err = addArticle(ctx, c, now, feedID, a, prep); err != nil {
+				return fmt.Errorf("add article %q: %w", a.URL, err)
+			}
 		}
-		if results[i], err = addArticle(ctx, c, now, feedID, a, prep); err != nil {
-			return nil, fmt.Errorf("store: add article %q: %w", a.URL, err)
-		}
-	}
-	if err := c.finish(ctx); err != nil {
+		return c.finish(ctx)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: add articles: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("store: add articles: %w", err)
-	}
-	committed = true
 	return results, nil
 }

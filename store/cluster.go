@@ -377,6 +377,31 @@ func (c *clusterTx) writeTerms(ctx context.Context) error {
 	return nil
 }
 
+// inClusterTx runs fn in one write transaction holding the clustering
+// state, and commits when fn succeeds. The state's caches are kept only when
+// the transaction commits.
+func (db *DB) inClusterTx(ctx context.Context, fn func(c *clusterTx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	c, err := db.beginCluster(ctx, tx)
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() { c.end(committed) }()
+	if err := fn(c); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
 // beginCluster takes the clustering state for tx, reloading document
 // frequencies if another connection wrote since they were read. The caller
 // must call end.

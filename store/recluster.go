@@ -30,91 +30,84 @@ type reclusterItem struct {
 }
 
 func (db *DB) recluster(ctx context.Context, progress func(done, total int)) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	c, err := db.beginCluster(ctx, tx)
-	if err != nil {
-		return err
-	}
-	committed := false
-	defer func() { c.end(committed) }()
-
-	items, err := reclusterOrder(ctx, tx)
-	if err != nil {
-		return err
-	}
-	c.reuse = make(map[int64]int64, len(items))
-	c.claimed = map[int64]bool{}
-	for _, it := range items {
-		if it.storyID != 0 {
-			c.reuse[it.id] = it.storyID
-		}
-	}
-	for _, q := range []string{
-		"DELETE FROM story_terms",
-		"DELETE FROM story_vectors",
-		"DELETE FROM copy_keys",
-		"UPDATE articles SET story_id = NULL, duplicate_of = NULL WHERE story_id IS NOT NULL OR duplicate_of IS NOT NULL",
-		// Emptied stories are invisible to candidate look-ups until reused.
-		"UPDATE stories SET article_count = 0, site_count = 0, primary_company = ''",
-	} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
+	var total int
+	err := db.inClusterTx(ctx, func(c *clusterTx) error {
+		tx := c.tx
+		items, err := reclusterOrder(ctx, tx)
+		if err != nil {
 			return err
 		}
-	}
-	c.resetDF()
-
-	now := db.now()
-	for i, it := range items {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
+		c.reuse = make(map[int64]int64, len(items))
+		c.claimed = map[int64]bool{}
+		for _, it := range items {
+			if it.storyID != 0 {
+				c.reuse[it.id] = it.storyID
+			}
+		}
+		for _, q := range []string{
+			"DELETE FROM story_terms",
+			"DELETE FROM story_vectors",
+			"DELETE FROM copy_keys",
+			"UPDATE articles SET story_id = NULL, duplicate_of = NULL WHERE story_id IS NOT NULL OR duplicate_of IS NOT NULL",
+			// Emptied stories are invisible to candidate look-ups until reused.
+			"UPDATE stories SET article_count = 0, site_count = 0, primary_company = ''",
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}
-			if progress != nil {
-				progress(i, len(items))
+		}
+		c.resetDF()
+
+		now := db.now()
+		for i, it := range items {
+			if i%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if progress != nil {
+					progress(i, len(items))
+				}
+			}
+			r, err := c.loadReport(ctx, it.id)
+			if err != nil {
+				return fmt.Errorf("article %d: %w", it.id, err)
+			}
+			if err := c.replace(ctx, now, r); err != nil {
+				return fmt.Errorf("article %d: %w", it.id, err)
 			}
 		}
-		r, err := c.loadReport(ctx, it.id)
+		// The single pass done, every story is refined as a batch (refine.go).
+		var seeds []int64
+		rows, err := tx.QueryContext(ctx, "SELECT id FROM stories WHERE article_count > 0")
 		if err != nil {
-			return fmt.Errorf("article %d: %w", it.id, err)
+			return err
 		}
-		if err := c.replace(ctx, now, r); err != nil {
-			return fmt.Errorf("article %d: %w", it.id, err)
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			seeds = append(seeds, id)
 		}
-	}
-	// The single pass done, every story is refined as a batch (refine.go).
-	var seeds []int64
-	rows, err := tx.QueryContext(ctx, "SELECT id FROM stories WHERE article_count > 0")
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if err := c.refine(ctx, now, seeds); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM stories WHERE article_count = 0"); err != nil {
+			return err
+		}
+		total = len(items)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		seeds = append(seeds, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if err := c.refine(ctx, now, seeds); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM stories WHERE article_count = 0"); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	committed = true
 	if progress != nil {
-		progress(len(items), len(items))
+		progress(total, total)
 	}
 	return nil
 }

@@ -46,24 +46,12 @@ func (db *DB) refineStories(ctx context.Context, seeds []int64) error {
 	if len(seeds) == 0 {
 		return nil
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	err := db.inClusterTx(ctx, func(c *clusterTx) error {
+		return c.refine(ctx, db.now(), seeds)
+	})
 	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	c, err := db.beginCluster(ctx, tx)
-	if err != nil {
-		return err
-	}
-	committed := false
-	defer func() { c.end(committed) }()
-	if err := c.refine(ctx, db.now(), seeds); err != nil {
 		return fmt.Errorf("store: refine stories: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	committed = true
 	return nil
 }
 

@@ -1258,14 +1258,34 @@ func (c *clusterTx) newStory(ctx context.Context, now time.Time, r report, vec v
 
 // startVectors files the vectors of a story whose only report is r.
 func (c *clusterTx) startVectors(ctx context.Context, id int64, r report, vec vector) error {
-	m := &storyMeta{firstSeen: r.seen, lastSeen: r.seen, primary: r.primary, relevance: r.relevance, members: 1,
-		centroid: vec.truncate(centroidTerms), rep: vec.truncate(repTerms)}
-	m.norm = m.centroid.norm()
+	m := startMeta(r, vec)
 	c.remember(id, m)
 	c.touch(id, m)
 	var err error
 	m.index, err = c.writeVectors(ctx, id, m.members, m.centroid, m.rep, nil)
 	return err
+}
+
+// startMeta is the state of a story whose only report is r.
+func startMeta(r report, vec vector) *storyMeta {
+	m := &storyMeta{firstSeen: r.seen, lastSeen: r.seen, primary: r.primary, relevance: r.relevance, members: 1,
+		centroid: vec.truncate(centroidTerms), rep: vec.truncate(repTerms)}
+	m.norm = m.centroid.norm()
+	return m
+}
+
+// absorb adds a report's vector to the story's centroid and reports
+// whether its headline becomes the story's title: the title is the
+// headline of the report nearest the centroid.
+func (m *storyMeta) absorb(vec vector, title string) bool {
+	m.centroid = m.centroid.add(vec).truncate(centroidTerms)
+	m.norm = m.centroid.norm()
+	m.members++
+	if title != "" && dot(vec, m.centroid) > cosine(m.rep, m.centroid)*m.norm {
+		m.rep = vec.truncate(repTerms)
+		return true
+	}
+	return false
 }
 
 // joinStory adds r to a story: its times, counts, facts, and, unless r is a
@@ -1287,13 +1307,8 @@ func (c *clusterTx) joinStory(ctx context.Context, now time.Time, storyID int64,
 		if oldIndex == nil {
 			oldIndex = m.centroid.top(indexTerms)
 		}
-		m.centroid = m.centroid.add(vec).truncate(centroidTerms)
-		m.norm = m.centroid.norm()
-		m.members++
-		// The title is the headline of the report nearest the centroid.
-		if r.title != "" && dot(vec, m.centroid) > cosine(m.rep, m.centroid)*m.norm {
+		if m.absorb(vec, r.title) {
 			title = r.title
-			m.rep = vec.truncate(repTerms)
 		}
 		if m.index, err = c.writeVectors(ctx, storyID, m.members, m.centroid, m.rep, oldIndex); err != nil {
 			return err

@@ -2,10 +2,14 @@ package store
 
 import (
 	"cmp"
+	"container/heap"
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -182,8 +186,8 @@ func (c *clusterTx) neighbourStories(ctx context.Context, s int64) ([]int64, err
 	return ids[:min(len(ids), refineNeighbours)], nil
 }
 
-// refinePart re-groups the reports of stories and rebuilds the stories if
-// the grouping changed.
+// refinePart re-groups the reports of stories and rebuilds the stories
+// whose membership changed.
 func (c *clusterTx) refinePart(ctx context.Context, now time.Time, stories []int64) error {
 	var items []refineItem
 	for _, s := range stories {
@@ -209,14 +213,58 @@ func (c *clusterTx) refinePart(ctx context.Context, now time.Time, stories []int
 			if err != nil {
 				return err
 			}
-			vec := articleFeatures(r.title, r.text).weigh(c.idf)
-			items = append(items, refineItem{r: r, vec: vec, story: s})
+			items = append(items, refineItem{r: r, story: s})
 		}
 	}
 	n := len(items)
 	if n < 2 {
 		return nil
 	}
+	// Vectors are pure functions of the text and the (now unchanging)
+	// document frequencies: computed on every core.
+	parallel(n, func(i int) {
+		items[i].vec = articleFeatures(items[i].r.title, items[i].r.text).weigh(c.idf)
+	})
+	sim, strong := c.secondOrder(items)
+	label := c.averageLinkConstrained(items, sim, strong)
+	return c.rebuildChanged(ctx, now, items, label)
+}
+
+// parallel calls f(0..n-1) on GOMAXPROCS goroutines and waits for them.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// neighbour is one entry of a report's similarity row.
+type neighbour struct {
+	j int
+	w float64
+}
+
+// closer orders a row's entries most similar first, ties by index, so the
+// k nearest are the same whatever order they were found in.
+func closer(a, b neighbour) bool {
+	return a.w > b.w || (a.w == b.w && a.j < b.j)
+}
+
+// secondOrder returns, for each pair of reports that share a nearest
+// neighbour, the cosine of their refineK-nearest-neighbour rows, and the
+// pairs the single pass itself would join (strong).
+func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, strong []map[int]bool) {
+	n := len(items)
 	allowed := func(a, b *report) bool {
 		if a.primary != "" && b.primary != "" && a.primary != b.primary {
 			return false
@@ -224,121 +272,145 @@ func (c *clusterTx) refinePart(ctx context.Context, now time.Time, stories []int
 		d := a.seen.Sub(b.seen)
 		return d <= c.window && -d <= c.window
 	}
-	// First order: each report's refineK most similar allowed others.
-	type nb struct {
-		j int
-		w float64
-	}
-	rowsK := make([][]nb, n)
-	// strong[i] are the reports the clusterer itself would let i join
-	// (cosine at least its threshold for the pair): a group with a primary
-	// company and one without merge only across such a pair, so a report
-	// about no company's incident never joins one on weaker evidence than
-	// a single pass asks.
-	strong := make([]map[int]bool, n)
-	// Cosines, each pair once (0: not allowed together, or nothing shared).
-	cos := make([][]float64, n)
-	for i := range strong {
-		strong[i] = map[int]bool{}
-	}
+	// The all-pairs cosines are the quadratic part. Each vector is
+	// rewritten over the part's own term numbers, so that a row's vector,
+	// spread into a dense array once, meets every other vector by direct
+	// look-up rather than a merge of two sorted lists; the shared terms
+	// are still summed in hash order, so every cosine is bit for bit the
+	// one dot gives.
+	termIndex := map[termHash]int32{}
+	idx := make([][]int32, n)
 	for i := range items {
-		cos[i] = make([]float64, n)
-		for j := range i {
-			cos[i][j] = cos[j][i]
+		v := items[i].vec
+		idx[i] = make([]int32, len(v))
+		for k, t := range v {
+			x, ok := termIndex[t.h]
+			if !ok {
+				x = int32(len(termIndex))
+				termIndex[t.h] = x
+			}
+			idx[i][k] = x
 		}
+	}
+	type pair struct {
+		j      int
+		w      float64
+		strong bool
+	}
+	above := make([][]pair, n) // above[i]: pairs (i, j > i) with a positive cosine
+	var dense sync.Pool
+	parallel(n, func(i int) {
+		d, _ := dense.Get().([]float32)
+		if d == nil {
+			d = make([]float32, len(termIndex))
+		}
+		for k, t := range items[i].vec {
+			d[idx[i][k]] = t.w
+		}
+		var out []pair
 		for j := i + 1; j < n; j++ {
 			if !allowed(&items[i].r, &items[j].r) {
 				continue
 			}
-			w := dot(items[i].vec, items[j].vec)
+			var w float64
+			for k, t := range items[j].vec {
+				w += float64(d[idx[j][k]]) * float64(t.w)
+			}
 			if w <= 0 {
 				continue
 			}
-			cos[i][j] = w
+			// The clusterer's own bar for the pair: a group with a
+			// primary company and one without merge only across such a
+			// pair, so a report about no company's incident never joins
+			// one on weaker evidence than a single pass asks.
 			thr := joinThreshold
 			if p := items[i].r.primary; p != "" && p == items[j].r.primary {
 				thr = samePrimaryThreshold
 			}
-			if w >= thr {
-				strong[i][j], strong[j][i] = true, true
-			}
+			out = append(out, pair{j, w, w >= thr})
 		}
+		for k := range items[i].vec {
+			d[idx[i][k]] = 0
+		}
+		above[i] = out
+		dense.Put(d)
+	})
+	// First order: each report's refineK most similar allowed others.
+	strong = make([]map[int]bool, n)
+	for i := range strong {
+		strong[i] = map[int]bool{}
 	}
-	sims := make([]nb, 0, n)
-	for i := range items {
-		sims = sims[:0]
-		for j, w := range cos[i] {
-			if w > 0 && j != i {
-				sims = append(sims, nb{j, w})
+	nearest := make([][]neighbour, n)
+	offer := func(i int, e neighbour) {
+		row := nearest[i]
+		if len(row) == refineK && !closer(e, row[refineK-1]) {
+			return
+		}
+		k := len(row)
+		if k < refineK {
+			row = append(row, e)
+		} else {
+			k--
+		}
+		for ; k > 0 && closer(e, row[k-1]); k-- {
+			row[k] = row[k-1]
+		}
+		row[k] = e
+		nearest[i] = row
+	}
+	for i, ps := range above {
+		for _, p := range ps {
+			offer(i, neighbour{p.j, p.w})
+			offer(p.j, neighbour{i, p.w})
+			if p.strong {
+				strong[i][p.j], strong[p.j][i] = true, true
 			}
 		}
-		slices.SortFunc(sims, func(a, b nb) int {
-			if a.w != b.w {
-				return cmp.Compare(b.w, a.w)
-			}
-			return a.j - b.j
-		})
-		row := append([]nb{{i, 1}}, sims[:min(len(sims), refineK)]...)
-		slices.SortFunc(row, func(a, b nb) int { return a.j - b.j })
-		rowsK[i] = row
 	}
 	norms := make([]float64, n)
-	post := make([][]nb, n) // x -> (i, weight of x in row i)
-	for i, row := range rowsK {
+	post := make([][]neighbour, n) // x -> (i, weight of x in row i)
+	for i := range nearest {
+		row := append([]neighbour{{i, 1}}, nearest[i]...)
+		slices.SortFunc(row, func(a, b neighbour) int { return a.j - b.j })
 		for _, e := range row {
 			norms[i] += e.w * e.w
-			post[e.j] = append(post[e.j], nb{i, e.w})
+			post[e.j] = append(post[e.j], neighbour{i, e.w})
 		}
 		norms[i] = math.Sqrt(norms[i])
 	}
 	// Second order: cosine of the sparse rows, for pairs sharing an entry.
-	second := make([]map[int]float64, n)
-	for i := range second {
-		second[i] = map[int]float64{}
+	sim = make([]map[int]float64, n)
+	for i := range sim {
+		sim[i] = map[int]float64{}
 	}
 	for _, p := range post {
 		for _, a := range p {
 			for _, b := range p {
 				if a.j < b.j {
-					second[a.j][b.j] += a.w * b.w
+					sim[a.j][b.j] += a.w * b.w
 				}
 			}
 		}
 	}
-	for i := range second {
-		for j, d := range second[i] {
+	for i := range sim {
+		for j, d := range sim[i] {
 			if j > i {
 				v := d / (norms[i] * norms[j])
-				second[i][j], second[j][i] = v, v
+				sim[i][j], sim[j][i] = v, v
 			}
 		}
 	}
-	label := c.averageLinkConstrained(items, second, strong)
-
-	// Unchanged partition: nothing to write.
-	same := true
-	byStory := map[int64]int{}
-	byLabel := map[int]int64{}
-	for i, it := range items {
-		if l, ok := byStory[it.story]; ok && l != label[i] {
-			same = false
-			break
-		}
-		if s, ok := byLabel[label[i]]; ok && s != it.story {
-			same = false
-			break
-		}
-		byStory[it.story], byLabel[label[i]] = label[i], it.story
-	}
-	if same {
-		return nil
-	}
-	return c.rebuildStories(ctx, now, stories, items, label)
+	return sim, strong
 }
 
 // averageLinkConstrained merges groups of highest average second-order
 // similarity (absent pairs count 0) while it is at least refineThreshold
-// and the merged group keeps the hard rules.
+// and the merged group keeps the hard rules. Candidate pairs wait in a
+// heap, best first (ties: lower indices first); a merge re-enters the
+// merged group's pairs at their new averages and makes its old ones
+// stale. A pair the rules refuse is dropped: the rules depend only on its
+// two groups, so it can pass only after one of them has merged, which
+// enters it again.
 func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]float64, strong []map[int]bool) []int {
 	n := len(items)
 	type group struct {
@@ -347,18 +419,25 @@ func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]flo
 		relevance   float64 // the highest of its reports
 		first, last time.Time
 		links       map[int]float64 // other group -> sum of similarities
-		strong      map[int]bool    // groups with a strong pair (see refinePart)
+		strong      map[int]bool    // groups with a strong pair (see secondOrder)
+		version     int
+		members     []int
 	}
 	gs := make([]*group, n)
 	label := make([]int, n)
+	var h candidates
 	for i, it := range items {
 		label[i] = i
-		g := &group{size: 1, primary: it.r.primary, relevance: it.r.relevance, first: it.r.seen, last: it.r.seen, links: map[int]float64{}, strong: strong[i]}
+		g := &group{size: 1, primary: it.r.primary, relevance: it.r.relevance, first: it.r.seen, last: it.r.seen, links: map[int]float64{}, strong: strong[i], members: []int{i}}
 		for j, s := range sim[i] {
 			g.links[j] = s
+			if j > i {
+				h = append(h, candidate{i: i, j: j, avg: s})
+			}
 		}
 		gs[i] = g
 	}
+	heap.Init(&h)
 	ok := func(a *group, j int, b *group) bool {
 		// As in the single pass: without a shared primary company, news
 		// that reports no incident and an incident stay apart.
@@ -373,28 +452,19 @@ func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]flo
 		}
 		return !b.first.After(a.last.Add(c.window)) && !a.first.After(b.last.Add(c.window))
 	}
-	for {
-		bi, bj, best := -1, -1, refineThreshold
-		for i, g := range gs {
-			if g == nil {
-				continue
-			}
-			for j, s := range g.links {
-				if j <= i {
-					continue
-				}
-				avg := s / float64(g.size*gs[j].size)
-				if avg > best || (avg == best && bi < 0) || (avg == best && (i < bi || (i == bi && j < bj))) {
-					if ok(g, j, gs[j]) {
-						bi, bj, best = i, j, avg
-					}
-				}
-			}
+	for h.Len() > 0 {
+		top := heap.Pop(&h).(candidate)
+		a, b := gs[top.i], gs[top.j]
+		if a == nil || b == nil || a.version != top.vi || b.version != top.vj {
+			continue // stale
 		}
-		if bi < 0 {
+		if top.avg < refineThreshold {
 			break
 		}
-		a, b := gs[bi], gs[bj]
+		if !ok(a, top.j, b) {
+			continue
+		}
+		bi, bj := top.i, top.j
 		a.size += b.size
 		if a.primary == "" {
 			a.primary = b.primary
@@ -427,13 +497,143 @@ func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]flo
 			delete(o, bj)
 		}
 		gs[bj] = nil
-		for i := range label {
-			if label[i] == bj {
-				label[i] = bi
-			}
+		for _, m := range b.members {
+			label[m] = bi
+		}
+		a.members = append(a.members, b.members...)
+		a.version++
+		for k, s := range a.links {
+			x, y := min(bi, k), max(bi, k)
+			heap.Push(&h, candidate{i: x, j: y, vi: gs[x].version, vj: gs[y].version, avg: s / float64(a.size*gs[k].size)})
 		}
 	}
 	return label
+}
+
+// candidate is a pair of groups i < j waiting to merge, as of versions vi
+// and vj of the two.
+type candidate struct {
+	i, j   int
+	vi, vj int
+	avg    float64
+}
+
+// candidates is a max-heap of candidate pairs.
+type candidates []candidate
+
+func (h candidates) Len() int { return len(h) }
+func (h candidates) Less(x, y int) bool {
+	a, b := h[x], h[y]
+	if a.avg != b.avg {
+		return a.avg > b.avg
+	}
+	if a.i != b.i {
+		return a.i < b.i
+	}
+	return a.j < b.j
+}
+func (h candidates) Swap(x, y int) { h[x], h[y] = h[y], h[x] }
+func (h *candidates) Push(x any)   { *h = append(*h, x.(candidate)) }
+func (h *candidates) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// rebuildChanged rebuilds the stories whose reports the refinement
+// re-grouped: a story whose reports are exactly one group keeps its rows.
+func (c *clusterTx) rebuildChanged(ctx context.Context, now time.Time, items []refineItem, label []int) error {
+	storyLabels := map[int64]map[int]bool{}
+	labelStories := map[int]map[int64]bool{}
+	for i, it := range items {
+		if storyLabels[it.story] == nil {
+			storyLabels[it.story] = map[int]bool{}
+		}
+		storyLabels[it.story][label[i]] = true
+		if labelStories[label[i]] == nil {
+			labelStories[label[i]] = map[int64]bool{}
+		}
+		labelStories[label[i]][it.story] = true
+	}
+	var changed, kept []int64
+	for s, ls := range storyLabels {
+		if len(ls) > 1 {
+			changed = append(changed, s)
+			continue
+		}
+		for l := range ls {
+			if len(labelStories[l]) > 1 {
+				changed = append(changed, s)
+			} else {
+				kept = append(kept, s)
+			}
+		}
+	}
+	slices.Sort(changed)
+	slices.Sort(kept)
+	if err := c.refreshStories(ctx, now, kept, items); err != nil {
+		return err
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	// Every group with a report in a changed story lies wholly in changed
+	// stories (a group in an unchanged story is that whole story).
+	var sub []refineItem
+	var subLabel []int
+	for i, it := range items {
+		if _, found := slices.BinarySearch(changed, it.story); found {
+			sub = append(sub, it)
+			subLabel = append(subLabel, label[i])
+		}
+	}
+	return c.rebuildStories(ctx, now, changed, sub, subLabel)
+}
+
+// refreshStories gives stories the refinement left as they were the
+// centroid, index terms and title a rebuild would: their reports folded in
+// order of publication with the final document frequencies (the single
+// pass folded them in order of arrival, with the frequencies of the time).
+// Counts, times and facts do not depend on the order and stay.
+func (c *clusterTx) refreshStories(ctx context.Context, now time.Time, stories []int64, items []refineItem) error {
+	byStory := map[int64][]*refineItem{}
+	for i := range items {
+		byStory[items[i].story] = append(byStory[items[i].story], &items[i])
+	}
+	for _, s := range stories {
+		its := byStory[s]
+		slices.SortFunc(its, func(a, b *refineItem) int {
+			if d := a.r.seen.Compare(b.r.seen); d != 0 {
+				return d
+			}
+			return cmp.Compare(a.r.id, b.r.id)
+		})
+		fresh := startMeta(its[0].r, its[0].vec)
+		title := its[0].r.title
+		for _, it := range its[1:] {
+			if fresh.absorb(it.vec, it.r.title) {
+				title = it.r.title
+			}
+		}
+		m, err := c.storyMeta(ctx, s)
+		if err != nil {
+			return err
+		}
+		old := m.index
+		if old == nil {
+			old = m.centroid.top(indexTerms)
+		}
+		m.centroid, m.norm, m.rep, m.members = fresh.centroid, fresh.norm, fresh.rep, fresh.members
+		c.touch(s, m)
+		if m.index, err = c.writeVectors(ctx, s, m.members, m.centroid, m.rep, old); err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, "UPDATE stories SET title = ?1, updated_at = ?2 WHERE id = ?3 AND title IS NOT ?1", title, timeValue(now), s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rebuildStories empties stories and files their reports again by label,

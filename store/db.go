@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
@@ -38,6 +39,10 @@ type DB struct {
 	// clu is the clustering state: settings and the cached document
 	// frequencies (cluster.go).
 	clu clusterState
+	// unrefined are the stories SaveArticles changed since the last
+	// RefineSaved (refine.go).
+	unrefinedMu sync.Mutex
+	unrefined   map[int64]bool
 }
 
 // Open opens (creating if needed) the database at path and brings its schema

@@ -204,11 +204,17 @@ func (db *DB) KnownLink(ctx context.Context, link string) (bool, error) {
 }
 
 // SaveArticles stores a feed's articles in one transaction (AddArticles)
-// and counts the new ones and the duplicate copies.
+// and counts the new ones and the duplicate copies. The stories they
+// joined wait for RefineSaved.
 func (db *DB) SaveArticles(ctx context.Context, feedID int64, as []*extract.Article) (added, duplicates int, err error) {
 	results, err := db.AddArticles(ctx, feedID, as)
 	if err != nil {
 		return 0, 0, err
+	}
+	db.unrefinedMu.Lock()
+	defer db.unrefinedMu.Unlock()
+	if db.unrefined == nil {
+		db.unrefined = map[int64]bool{}
 	}
 	for _, r := range results {
 		switch r.Status {
@@ -216,6 +222,9 @@ func (db *DB) SaveArticles(ctx context.Context, feedID int64, as []*extract.Arti
 			added++
 		case Duplicate:
 			duplicates++
+		}
+		if r.Status != Existing && r.StoryID != 0 {
+			db.unrefined[r.StoryID] = true
 		}
 	}
 	return added, duplicates, nil

@@ -37,6 +37,9 @@ const (
 	// above 0.936 (0.954 at 0.08-0.10; 0.916 at 0.15).
 	refineK         = 5
 	refineThreshold = 0.08
+	// linkFloor is the cosine some pair of two groups must reach for them
+	// to merge (see averageLinkConstrained).
+	linkFloor = 0.1
 	// maxRefineArticles caps the reports compared in one group (the work
 	// is quadratic in it); a larger set of stories is refined in parts.
 	maxRefineArticles = 1000
@@ -58,6 +61,45 @@ func (db *DB) refineStories(ctx context.Context, seeds []int64) error {
 	}
 	return nil
 }
+
+// RefineSaved runs the batch refinement, as at the end of an import, over
+// the stories SaveArticles changed since the last call (a poll's new
+// reports) and their neighbours, and returns how many stories it started
+// from. A poll calls it once at the end, not per feed: the work grows with
+// the stories compared, not with the feeds.
+func (db *DB) RefineSaved(ctx context.Context) (int, error) {
+	db.unrefinedMu.Lock()
+	seeds := make([]int64, 0, len(db.unrefined))
+	for id := range db.unrefined {
+		seeds = append(seeds, id)
+	}
+	db.unrefined = nil
+	db.unrefinedMu.Unlock()
+	if err := db.refineStories(ctx, seeds); err != nil {
+		// Not lost: they are refined with the next poll's stories.
+		db.unrefinedMu.Lock()
+		if db.unrefined == nil {
+			db.unrefined = map[int64]bool{}
+		}
+		for _, id := range seeds {
+			db.unrefined[id] = true
+		}
+		db.unrefinedMu.Unlock()
+		return 0, err
+	}
+	return len(seeds), nil
+}
+
+// pairFlags are what two reports' own cosine says of them.
+type pairFlags uint8
+
+const (
+	// linked: the cosine is at least linkFloor.
+	linked pairFlags = 1 << iota
+	// strong: the single pass would join them (cosine at least its
+	// threshold for the pair).
+	strong
+)
 
 type refineItem struct {
 	r     report
@@ -225,8 +267,8 @@ func (c *clusterTx) refinePart(ctx context.Context, now time.Time, stories []int
 	parallel(n, func(i int) {
 		items[i].vec = articleFeatures(items[i].r.title, items[i].r.text).weigh(c.idf)
 	})
-	sim, strong := c.secondOrder(items)
-	label := c.averageLinkConstrained(items, sim, strong)
+	sim, flags := c.secondOrder(items)
+	label := c.averageLinkConstrained(items, sim, flags)
 	return c.rebuildChanged(ctx, now, items, label)
 }
 
@@ -262,8 +304,8 @@ func closer(a, b neighbour) bool {
 
 // secondOrder returns, for each pair of reports that share a nearest
 // neighbour, the cosine of their refineK-nearest-neighbour rows, and the
-// pairs the single pass itself would join (strong).
-func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, strong []map[int]bool) {
+// pairs' first-order evidence (pairFlags).
+func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flags []map[int]pairFlags) {
 	n := len(items)
 	allowed := func(a, b *report) bool {
 		if a.primary != "" && b.primary != "" && a.primary != b.primary {
@@ -293,9 +335,9 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, stro
 		}
 	}
 	type pair struct {
-		j      int
-		w      float64
-		strong bool
+		j     int
+		w     float64
+		flags pairFlags
 	}
 	above := make([][]pair, n) // above[i]: pairs (i, j > i) with a positive cosine
 	var dense sync.Pool
@@ -327,7 +369,14 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, stro
 			if p := items[i].r.primary; p != "" && p == items[j].r.primary {
 				thr = samePrimaryThreshold
 			}
-			out = append(out, pair{j, w, w >= thr})
+			var f pairFlags
+			if w >= linkFloor {
+				f |= linked
+			}
+			if w >= thr {
+				f |= strong
+			}
+			out = append(out, pair{j, w, f})
 		}
 		for k := range items[i].vec {
 			d[idx[i][k]] = 0
@@ -336,9 +385,9 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, stro
 		dense.Put(d)
 	})
 	// First order: each report's refineK most similar allowed others.
-	strong = make([]map[int]bool, n)
-	for i := range strong {
-		strong[i] = map[int]bool{}
+	flags = make([]map[int]pairFlags, n)
+	for i := range flags {
+		flags[i] = map[int]pairFlags{}
 	}
 	nearest := make([][]neighbour, n)
 	offer := func(i int, e neighbour) {
@@ -362,8 +411,8 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, stro
 		for _, p := range ps {
 			offer(i, neighbour{p.j, p.w})
 			offer(p.j, neighbour{i, p.w})
-			if p.strong {
-				strong[i][p.j], strong[p.j][i] = true, true
+			if p.flags != 0 {
+				flags[i][p.j], flags[p.j][i] = p.flags, p.flags
 			}
 		}
 	}
@@ -400,7 +449,7 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, stro
 			}
 		}
 	}
-	return sim, strong
+	return sim, flags
 }
 
 // averageLinkConstrained merges groups of highest average second-order
@@ -411,15 +460,15 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, stro
 // stale. A pair the rules refuse is dropped: the rules depend only on its
 // two groups, so it can pass only after one of them has merged, which
 // enters it again.
-func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]float64, strong []map[int]bool) []int {
+func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]float64, flags []map[int]pairFlags) []int {
 	n := len(items)
 	type group struct {
 		size        int
 		primary     string
 		relevance   float64 // the highest of its reports
 		first, last time.Time
-		links       map[int]float64 // other group -> sum of similarities
-		strong      map[int]bool    // groups with a strong pair (see secondOrder)
+		links       map[int]float64   // other group -> sum of similarities
+		flags       map[int]pairFlags // other group -> the union of its pairs' flags
 		version     int
 		members     []int
 	}
@@ -428,7 +477,7 @@ func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]flo
 	var h candidates
 	for i, it := range items {
 		label[i] = i
-		g := &group{size: 1, primary: it.r.primary, relevance: it.r.relevance, first: it.r.seen, last: it.r.seen, links: map[int]float64{}, strong: strong[i], members: []int{i}}
+		g := &group{size: 1, primary: it.r.primary, relevance: it.r.relevance, first: it.r.seen, last: it.r.seen, links: map[int]float64{}, flags: flags[i], members: []int{i}}
 		for j, s := range sim[i] {
 			g.links[j] = s
 			if j > i {
@@ -444,7 +493,14 @@ func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]flo
 		if (a.primary == "" || b.primary == "") && incidentApart(a.relevance, b.relevance) {
 			return false
 		}
-		if (a.primary == "") != (b.primary == "") && !a.strong[j] {
+		// Second-order similarity alone can be high between reports
+		// with nothing in common but their neighbours (in a small set,
+		// every report neighbours every other): some pair must share
+		// words.
+		if a.flags[j]&linked == 0 {
+			return false
+		}
+		if (a.primary == "") != (b.primary == "") && a.flags[j]&strong == 0 {
 			return false
 		}
 		if a.primary != "" && b.primary != "" && a.primary != b.primary {
@@ -486,14 +542,14 @@ func (c *clusterTx) averageLinkConstrained(items []refineItem, sim []map[int]flo
 			o[bi] += s
 			delete(o, bj)
 		}
-		delete(a.strong, bj)
-		for k := range b.strong {
+		delete(a.flags, bj)
+		for k, f := range b.flags {
 			if k == bi {
 				continue
 			}
-			a.strong[k] = true
-			o := gs[k].strong
-			o[bi] = true
+			a.flags[k] |= f
+			o := gs[k].flags
+			o[bi] |= f
 			delete(o, bj)
 		}
 		gs[bj] = nil

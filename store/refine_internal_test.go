@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -40,8 +41,8 @@ func TestSecondOrderMatchesReference(t *testing.T) {
 	c := &clusterTx{window: 14 * 24 * time.Hour}
 	for seed := range 20 {
 		items := randomItems(rand.New(rand.NewPCG(uint64(seed), 1)), 2+seed*7, c.window)
-		sim, strong := c.secondOrder(items)
-		wantSim, wantStrong := referenceSecondOrder(c, items)
+		sim, flags := c.secondOrder(items)
+		wantSim, wantFlags := referenceSecondOrder(c, items)
 		for i := range items {
 			if len(sim[i]) != len(wantSim[i]) {
 				t.Fatalf("seed %d: report %d has %d second-order links, want %d", seed, i, len(sim[i]), len(wantSim[i]))
@@ -51,8 +52,8 @@ func TestSecondOrderMatchesReference(t *testing.T) {
 					t.Fatalf("seed %d: sim[%d][%d] = %v, want %v", seed, i, j, got, w)
 				}
 			}
-			if len(strong[i]) != len(wantStrong[i]) {
-				t.Fatalf("seed %d: report %d has %d strong pairs, want %d", seed, i, len(strong[i]), len(wantStrong[i]))
+			if !maps.Equal(flags[i], wantFlags[i]) {
+				t.Fatalf("seed %d: report %d: pair flags %v, want %v", seed, i, flags[i], wantFlags[i])
 			}
 		}
 	}
@@ -65,10 +66,10 @@ func TestAverageLinkMatchesReference(t *testing.T) {
 	merged := 0
 	for seed := range 40 {
 		items := randomItems(rand.New(rand.NewPCG(uint64(seed), 2)), 2+seed*5, c.window)
-		sim, strong := c.secondOrder(items)
-		sim2, strong2 := c.secondOrder(items) // the merge consumes its input
-		got := c.averageLinkConstrained(items, sim, strong)
-		want := referenceAverageLink(c, items, sim2, strong2)
+		sim, flags := c.secondOrder(items)
+		sim2, flags2 := c.secondOrder(items) // the merge consumes its input
+		got := c.averageLinkConstrained(items, sim, flags)
+		want := referenceAverageLink(c, items, sim2, flags2)
 		if !slices.Equal(got, want) {
 			t.Fatalf("seed %d: labels\n got %v\nwant %v", seed, got, want)
 		}
@@ -83,13 +84,13 @@ func TestAverageLinkMatchesReference(t *testing.T) {
 	}
 }
 
-func referenceSecondOrder(c *clusterTx, items []refineItem) ([]map[int]float64, []map[int]bool) {
+func referenceSecondOrder(c *clusterTx, items []refineItem) ([]map[int]float64, []map[int]pairFlags) {
 	n := len(items)
 	cos := make([][]float64, n)
-	strong := make([]map[int]bool, n)
+	flags := make([]map[int]pairFlags, n)
 	for i := range cos {
 		cos[i] = make([]float64, n)
-		strong[i] = map[int]bool{}
+		flags[i] = map[int]pairFlags{}
 	}
 	for i := range items {
 		for j := i + 1; j < n; j++ {
@@ -109,8 +110,16 @@ func referenceSecondOrder(c *clusterTx, items []refineItem) ([]map[int]float64, 
 			if a.primary != "" && a.primary == b.primary {
 				thr = samePrimaryThreshold
 			}
+			if w >= linkFloor {
+				flags[i][j] |= linked
+			}
 			if w >= thr {
-				strong[i][j], strong[j][i] = true, true
+				flags[i][j] |= strong
+			}
+			flags[j][i] = flags[i][j]
+			if flags[i][j] == 0 {
+				delete(flags[i], j)
+				delete(flags[j], i)
 			}
 		}
 	}
@@ -154,12 +163,12 @@ func referenceSecondOrder(c *clusterTx, items []refineItem) ([]map[int]float64, 
 			}
 		}
 	}
-	return sim, strong // summed in another order: equal to within rounding
+	return sim, flags // summed in another order: equal to within rounding
 }
 
 // referenceAverageLink is the merge loop before the heap: after every
 // merge, scan all pairs for the best allowed average.
-func referenceAverageLink(c *clusterTx, items []refineItem, sim []map[int]float64, strong []map[int]bool) []int {
+func referenceAverageLink(c *clusterTx, items []refineItem, sim []map[int]float64, flags []map[int]pairFlags) []int {
 	n := len(items)
 	type group struct {
 		size        int
@@ -167,19 +176,22 @@ func referenceAverageLink(c *clusterTx, items []refineItem, sim []map[int]float6
 		relevance   float64
 		first, last time.Time
 		links       map[int]float64
-		strong      map[int]bool
+		flags       map[int]pairFlags
 	}
 	gs := make([]*group, n)
 	label := make([]int, n)
 	for i, it := range items {
 		label[i] = i
-		gs[i] = &group{size: 1, primary: it.r.primary, relevance: it.r.relevance, first: it.r.seen, last: it.r.seen, links: sim[i], strong: strong[i]}
+		gs[i] = &group{size: 1, primary: it.r.primary, relevance: it.r.relevance, first: it.r.seen, last: it.r.seen, links: sim[i], flags: flags[i]}
 	}
 	ok := func(a *group, j int, b *group) bool {
 		if (a.primary == "" || b.primary == "") && incidentApart(a.relevance, b.relevance) {
 			return false
 		}
-		if (a.primary == "") != (b.primary == "") && !a.strong[j] {
+		if a.flags[j]&linked == 0 {
+			return false
+		}
+		if (a.primary == "") != (b.primary == "") && a.flags[j]&strong == 0 {
 			return false
 		}
 		if a.primary != "" && b.primary != "" && a.primary != b.primary {
@@ -227,14 +239,14 @@ func referenceAverageLink(c *clusterTx, items []refineItem, sim []map[int]float6
 			gs[k].links[bi] += s
 			delete(gs[k].links, bj)
 		}
-		delete(a.strong, bj)
-		for k := range b.strong {
+		delete(a.flags, bj)
+		for k, f := range b.flags {
 			if k == bi {
 				continue
 			}
-			a.strong[k] = true
-			gs[k].strong[bi] = true
-			delete(gs[k].strong, bj)
+			a.flags[k] |= f
+			gs[k].flags[bi] |= f
+			delete(gs[k].flags, bj)
 		}
 		gs[bj] = nil
 		for i := range label {

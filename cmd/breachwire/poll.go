@@ -69,6 +69,13 @@ func pollFeeds(ctx context.Context, app *app, db *store.DB, allowPrivate, all bo
 	}
 	poller := &fetch.Poller{Client: newFetchClient(app, allowPrivate), Store: db, Log: app.log}
 	res, err := poller.Poll(ctx, feeds)
+	if ctx.Err() == nil {
+		// The poll's new reports were clustered one by one, per feed; the
+		// batch refinement that ends an import now sees them together.
+		if _, rerr := db.RefineSaved(ctx); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}
 	sum.Feeds, sum.FeedsOK, sum.Items, sum.New = res.Feeds, res.FeedsOK, res.Items, res.New
 	sum.Added, sum.Duplicates, sum.FetchErrors = res.Added, res.Duplicates, res.PageErrors
 	sum.Retried, sum.Recovered = res.Retried, res.Recovered

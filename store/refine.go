@@ -40,6 +40,10 @@ const (
 	// linkFloor is the cosine some pair of two groups must reach for them
 	// to merge (see averageLinkConstrained).
 	linkFloor = 0.1
+	// maxHub: a report among the nearest of more than this many others
+	// adds nothing to their second-order similarity (see secondOrder).
+	// ECB+ F1 is the same from 20 up, 0.937 at 12.
+	maxHub = 30
 	// maxRefineArticles caps the reports compared in one group (the work
 	// is quadratic in it); a larger set of stories is refined in parts.
 	maxRefineArticles = 1000
@@ -385,10 +389,6 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 		dense.Put(d)
 	})
 	// First order: each report's refineK most similar allowed others.
-	flags = make([]map[int]pairFlags, n)
-	for i := range flags {
-		flags[i] = map[int]pairFlags{}
-	}
 	nearest := make([][]neighbour, n)
 	offer := func(i int, e neighbour) {
 		row := nearest[i]
@@ -411,33 +411,35 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 		for _, p := range ps {
 			offer(i, neighbour{p.j, p.w})
 			offer(p.j, neighbour{i, p.w})
-			if p.flags != 0 {
-				flags[i][p.j], flags[p.j][i] = p.flags, p.flags
-			}
 		}
 	}
+	// Second order: cosine of the sparse rows, for pairs sharing an entry.
 	norms := make([]float64, n)
 	post := make([][]neighbour, n) // x -> (i, weight of x in row i)
 	for i := range nearest {
 		row := append([]neighbour{{i, 1}}, nearest[i]...)
-		slices.SortFunc(row, func(a, b neighbour) int { return a.j - b.j })
 		for _, e := range row {
 			norms[i] += e.w * e.w
 			post[e.j] = append(post[e.j], neighbour{i, e.w})
 		}
 		norms[i] = math.Sqrt(norms[i])
 	}
-	// Second order: cosine of the sparse rows, for pairs sharing an entry.
 	sim = make([]map[int]float64, n)
 	for i := range sim {
 		sim[i] = map[int]float64{}
 	}
 	for _, p := range post {
-		for _, a := range p {
-			for _, b := range p {
-				if a.j < b.j {
-					sim[a.j][b.j] += a.w * b.w
-				}
+		// A report among the nearest of very many (in a set of look-alike
+		// reports there are such hubs) says little about which of them
+		// belong together, and would tie every pair of them: the
+		// grouping would grow with the square of the part (a poll of
+		// 1,000 look-alike pages: 2.7 s and 190 MB in the merge alone).
+		if len(p) > maxHub {
+			continue
+		}
+		for x, a := range p {
+			for _, b := range p[x+1:] {
+				sim[a.j][b.j] += a.w * b.w
 			}
 		}
 	}
@@ -446,6 +448,18 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 			if j > i {
 				v := d / (norms[i] * norms[j])
 				sim[i][j], sim[j][i] = v, v
+			}
+		}
+	}
+	// Only pairs the grouping can see keep their flags.
+	flags = make([]map[int]pairFlags, n)
+	for i := range flags {
+		flags[i] = map[int]pairFlags{}
+	}
+	for i, ps := range above {
+		for _, p := range ps {
+			if _, ok := sim[i][p.j]; ok && p.flags != 0 {
+				flags[i][p.j], flags[p.j][i] = p.flags, p.flags
 			}
 		}
 	}

@@ -39,10 +39,12 @@ func randomItems(r *rand.Rand, n int, window time.Duration) []refineItem {
 // computation it replaced: dot of every allowed pair, rows sorted whole.
 func TestSecondOrderMatchesReference(t *testing.T) {
 	c := &clusterTx{window: 14 * 24 * time.Hour}
+	hubs := 0
 	for seed := range 20 {
-		items := randomItems(rand.New(rand.NewPCG(uint64(seed), 1)), 2+seed*7, c.window)
+		items := randomItems(rand.New(rand.NewPCG(uint64(seed), 1)), 2+seed*15, c.window)
 		sim, flags := c.secondOrder(items)
-		wantSim, wantFlags := referenceSecondOrder(c, items)
+		wantSim, wantFlags, h := referenceSecondOrder(c, items)
+		hubs += h
 		for i := range items {
 			if len(sim[i]) != len(wantSim[i]) {
 				t.Fatalf("seed %d: report %d has %d second-order links, want %d", seed, i, len(sim[i]), len(wantSim[i]))
@@ -56,6 +58,9 @@ func TestSecondOrderMatchesReference(t *testing.T) {
 				t.Fatalf("seed %d: report %d: pair flags %v, want %v", seed, i, flags[i], wantFlags[i])
 			}
 		}
+	}
+	if hubs == 0 {
+		t.Error("no report was a hub (nearest of more than maxHub others): the cap is untested")
 	}
 }
 
@@ -84,10 +89,10 @@ func TestAverageLinkMatchesReference(t *testing.T) {
 	}
 }
 
-func referenceSecondOrder(c *clusterTx, items []refineItem) ([]map[int]float64, []map[int]pairFlags) {
+func referenceSecondOrder(c *clusterTx, items []refineItem) (sim []map[int]float64, flags []map[int]pairFlags, hubs int) {
 	n := len(items)
 	cos := make([][]float64, n)
-	flags := make([]map[int]pairFlags, n)
+	flags = make([]map[int]pairFlags, n)
 	for i := range cos {
 		cos[i] = make([]float64, n)
 		flags[i] = map[int]pairFlags{}
@@ -139,7 +144,18 @@ func referenceSecondOrder(c *clusterTx, items []refineItem) ([]map[int]float64, 
 		})
 		rows[i] = append([]neighbour{{i, 1}}, sims[:min(len(sims), refineK)]...)
 	}
-	sim := make([]map[int]float64, n)
+	inRows := map[int]int{}
+	for _, row := range rows {
+		for _, e := range row {
+			inRows[e.j]++
+		}
+	}
+	for _, k := range inRows {
+		if k > maxHub {
+			hubs++
+		}
+	}
+	sim = make([]map[int]float64, n)
 	for i := range sim {
 		sim[i] = map[int]float64{}
 		for j := range n {
@@ -147,23 +163,32 @@ func referenceSecondOrder(c *clusterTx, items []refineItem) ([]map[int]float64, 
 				continue
 			}
 			var d, ni, nj float64
+			shared := false
 			for _, a := range rows[i] {
 				ni += a.w * a.w
 				for _, b := range rows[j] {
-					if a.j == b.j {
+					if a.j == b.j && inRows[a.j] <= maxHub {
 						d += a.w * b.w
+						shared = true
 					}
 				}
 			}
 			for _, b := range rows[j] {
 				nj += b.w * b.w
 			}
-			if d > 0 {
+			if shared {
 				sim[i][j] = d / (math.Sqrt(ni) * math.Sqrt(nj))
 			}
 		}
 	}
-	return sim, flags // summed in another order: equal to within rounding
+	for i := range flags {
+		for j := range flags[i] {
+			if _, ok := sim[i][j]; !ok {
+				delete(flags[i], j)
+			}
+		}
+	}
+	return sim, flags, hubs // summed in another order: equal to within rounding
 }
 
 // referenceAverageLink is the merge loop before the heap: after every

@@ -121,7 +121,17 @@ func importECB(tb testing.TB, lines []ecbLine) map[string]string {
 	}
 	defer raw.Close()
 	checkStoriesConsistent(tb, raw)
-	rows, err := raw.QueryContext(ctx, "SELECT url, story_id FROM articles")
+	pred := ecbStories(tb, raw)
+	if len(pred) != len(lines) {
+		tb.Fatalf("imported %d articles, want %d", len(pred), len(lines))
+	}
+	return pred
+}
+
+// ecbStories returns each stored ECB+ line's story, by line id.
+func ecbStories(tb testing.TB, raw *sql.DB) map[string]string {
+	tb.Helper()
+	rows, err := raw.Query("SELECT url, story_id FROM articles")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -136,9 +146,6 @@ func importECB(tb testing.TB, lines []ecbLine) map[string]string {
 	}
 	if err := rows.Err(); err != nil {
 		tb.Fatal(err)
-	}
-	if len(pred) != len(lines) {
-		tb.Fatalf("imported %d articles, want %d", len(pred), len(lines))
 	}
 	return pred
 }

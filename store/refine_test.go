@@ -143,23 +143,7 @@ func TestRefineSavedECBPlus(t *testing.T) {
 	}
 	score := func() float64 {
 		t.Helper()
-		pred := map[string]string{}
-		rows, err := raw.QueryContext(ctx, "SELECT url, story_id FROM articles")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var url, story string
-			if err := rows.Scan(&url, &story); err != nil {
-				t.Fatal(err)
-			}
-			pred[url[len("https://ecbplus.test/"):]] = story
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		_, _, f1 := bcubed(gold, pred)
+		_, _, f1 := bcubed(gold, ecbStories(t, raw))
 		return f1
 	}
 	before := score()

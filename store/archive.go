@@ -288,9 +288,10 @@ func (db *DB) ImportJSONL(ctx context.Context, r io.Reader, opts ImportOptions) 
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// ordered carries jobs in file order to the writer; its buffer bounds
-	// how many lines are in memory at once.
-	ordered := make(chan *importJob, workers*32)
+	// ordered carries jobs in file order to the writer. Its buffer holds a
+	// whole batch, so that the workers extract the next batch while the
+	// writer writes this one; the memory budget bounds the bytes.
+	ordered := make(chan *importJob, max(workers*32, batchSize))
 	work := make(chan *importJob, workers*2)
 	memory := opts.MemoryBudget
 	if memory <= 0 {
@@ -405,6 +406,8 @@ func (db *DB) ImportJSONL(ctx context.Context, r io.Reader, opts ImportOptions) 
 	if err := flush(); err != nil {
 		return stats, err
 	}
+	// The refinement reads none of the import's own caches.
+	db.clu.dropBulkCaches()
 	seeds := make([]int64, 0, len(touched))
 	for id := range touched {
 		seeds = append(seeds, id)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/breachwire/breachwire/extract"
@@ -75,13 +76,19 @@ func (db *DB) AddArticle(ctx context.Context, feedID int64, a *extract.Article) 
 }
 
 func addArticle(ctx context.Context, c *clusterTx, now time.Time, feedID int64, a *extract.Article, prep *textPrep) (AddResult, error) {
-	var existing int64
-	err := c.queryRow(ctx, "SELECT id FROM articles WHERE canonical_url = ?", a.CanonicalURL).Scan(&existing)
-	switch {
-	case err == nil:
-		return AddResult{Status: Existing, ArticleID: existing}, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return AddResult{}, err
+	if c.stored != nil {
+		if id, ok := c.stored[a.CanonicalURL]; ok {
+			return AddResult{Status: Existing, ArticleID: id}, nil
+		}
+	} else {
+		var existing int64
+		err := c.queryRow(ctx, "SELECT id FROM articles WHERE canonical_url = ?", a.CanonicalURL).Scan(&existing)
+		switch {
+		case err == nil:
+			return AddResult{Status: Existing, ArticleID: existing}, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return AddResult{}, err
+		}
 	}
 	var feed any
 	if feedID != 0 {
@@ -116,12 +123,21 @@ func addArticle(ctx context.Context, c *clusterTx, now time.Time, feedID int64, 
 	if c.firstNew == 0 {
 		c.firstNew = id
 	}
+	if c.stored != nil {
+		c.stored[a.CanonicalURL] = id
+	}
 	seen := timeValue(a.Published)
 	if seen == nil {
 		seen = timeValue(now)
 	}
 	seenText, _ := seen.(string)
 	c.rememberArticle(id, &articleInfo{dupOf: p.duplicateOf, story: p.storyID, title: a.Title, seen: seenText})
+	// What copy detection would read back of the text: the text, or the
+	// title when the text is empty (prep's body, unless the text is blank
+	// but not empty).
+	if p.own != nil && (a.Text == "" || strings.TrimSpace(a.Text) != "") {
+		c.rememberText(id, p.own)
+	}
 	if err := c.file(ctx, id, p); err != nil {
 		return AddResult{}, err
 	}
@@ -168,7 +184,14 @@ func writeFactsWith(ctx context.Context, st statements, articleID int64, a *extr
 			return err
 		}
 	}
+	c, deferred := st.(*clusterTx)
+	deferred = deferred && c.deferTerms
 	for _, f := range a.Figures {
+		if deferred {
+			// Written by finish, in this order (the same ids).
+			c.pendFigures = append(c.pendFigures, articleID, f.Kind, f.Value, f.Approx, f.Text)
+			continue
+		}
 		if _, err := st.exec(ctx,
 			"INSERT INTO figures (article_id, kind, value, approx, text) VALUES (?, ?, ?, ?, ?)",
 			articleID, f.Kind, f.Value, f.Approx, f.Text); err != nil {
@@ -205,6 +228,11 @@ func writeMention(ctx context.Context, st statements, articleID int64, kind, nam
 			cache[key] = entityRef{entityID, stored}
 		}
 	}
+	if c, ok := st.(*clusterTx); ok && c.deferTerms {
+		// Written by finish, in this order.
+		c.pendMentions = append(c.pendMentions, articleID, entityID, max(count, 1), primary)
+		return nil
+	}
 	var err error
 	_, err = st.exec(ctx, `INSERT INTO mentions (article_id, entity_id, count, is_primary) VALUES (?, ?, ?, ?)
 		ON CONFLICT (article_id, entity_id) DO UPDATE SET count = mentions.count + excluded.count,
@@ -235,6 +263,9 @@ func (db *DB) addArticles(ctx context.Context, feedID int64, as []*extract.Artic
 	results := make([]AddResult, len(as))
 	err := db.inClusterTx(ctx, func(c *clusterTx) error {
 		c.deferTerms = true // written by finish
+		if err := c.loadStored(ctx, as); err != nil {
+			return fmt.Errorf("look up articles: %w", err)
+		}
 		now := db.now()
 		for i, a := range as {
 			var prep *textPrep
@@ -252,4 +283,40 @@ func (db *DB) addArticles(ctx context.Context, feedID int64, as []*extract.Artic
 		return nil, fmt.Errorf("store: add articles: %w", err)
 	}
 	return results, nil
+}
+
+// loadStored reads which of as are stored already, by canonical URL, in a
+// few statements instead of one per article; addArticle then consults and
+// extends c.stored.
+func (c *clusterTx) loadStored(ctx context.Context, as []*extract.Article) error {
+	c.stored = make(map[string]int64, len(as))
+	const chunk = 500
+	args := make([]any, 0, chunk)
+	for len(as) > 0 {
+		n := min(chunk, len(as))
+		args = args[:0]
+		for _, a := range as[:n] {
+			args = append(args, a.CanonicalURL)
+		}
+		as = as[n:]
+		q := "SELECT canonical_url, id FROM articles WHERE canonical_url IN (" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+		rows, err := c.tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var url string
+			var id int64
+			if err := rows.Scan(&url, &id); err != nil {
+				rows.Close()
+				return err
+			}
+			c.stored[url] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

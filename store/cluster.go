@@ -83,6 +83,19 @@ type clusterState struct {
 	// entities caches the ids of entities (kind, name) and their stored
 	// country (entities are never deleted; dropped on a rollback).
 	entities map[[2]string]entityRef
+	// Across consecutive AddArticles transactions only (any other drops
+	// them at its end), for a database whose story_terms or copy_keys
+	// were empty when they were started: termsSeen and keysSeen hold
+	// every term and key filed since, so a term or key they lack has no
+	// stored postings (nil: unknown). keys caches, like postings, each
+	// copy key's newest stored postings (newest first, at most
+	// copyPostingLimit).
+	termsSeen, keysSeen *bloom
+	keys, keysOld       map[int64][]keyPosting
+	// texts caches, the same way as arts but smaller, the sorted shingle
+	// sets of recently added articles' texts, which copy detection would
+	// otherwise read back and shingle again.
+	texts, textsOld map[int64][]uint64
 }
 
 // articleInfo is what copy detection reads of an article.
@@ -96,6 +109,100 @@ type articleInfo struct {
 func (st *clusterState) dropCached() {
 	st.metas, st.metasOld, st.arts, st.artsOld = nil, nil, nil, nil
 	st.postings, st.postingsOld = nil, nil
+	st.texts, st.textsOld = nil, nil
+	st.dropIndexes()
+}
+
+// dropIndexes forgets what is known of story_terms and copy_keys as a
+// whole.
+func (st *clusterState) dropIndexes() {
+	st.termsSeen, st.keysSeen = nil, nil
+	st.keys, st.keysOld = nil, nil
+}
+
+// dropBulkCaches forgets what only a run of AddArticles transactions uses
+// (an import's caches of copy keys and shingle sets), to free their memory
+// for what comes next.
+func (st *clusterState) dropBulkCaches() {
+	st.mu.Lock()
+	st.dropIndexes()
+	st.texts, st.textsOld = nil, nil
+	st.mu.Unlock()
+}
+
+// maxCachedKeys bounds each generation of the copy key cache.
+const maxCachedKeys = 32768
+
+// cachedKey returns a copy key's cached stored postings.
+func (c *clusterTx) cachedKey(k int64) ([]keyPosting, bool) {
+	st := c.st
+	if p, ok := st.keys[k]; ok {
+		return p, true
+	}
+	if p, ok := st.keysOld[k]; ok {
+		c.rememberKey(k, p)
+		return p, true
+	}
+	return nil, false
+}
+
+func (c *clusterTx) rememberKey(k int64, p []keyPosting) {
+	st := c.st
+	if st.keys == nil || len(st.keys) >= maxCachedKeys {
+		st.keysOld = st.keys
+		st.keys = make(map[int64][]keyPosting, maxCachedKeys)
+	}
+	st.keys[k] = p
+}
+
+// startIndexes starts termsSeen and keysSeen, once per transaction, for
+// the tables that are empty.
+func (c *clusterTx) startIndexes(ctx context.Context) error {
+	if c.indexesChecked {
+		return nil
+	}
+	c.indexesChecked = true
+	st := c.st
+	if st.termsSeen == nil {
+		var any bool
+		if err := c.tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM story_terms)").Scan(&any); err != nil {
+			return err
+		}
+		if !any {
+			st.termsSeen = newBloom()
+		}
+	}
+	if st.keysSeen == nil {
+		var any bool
+		if err := c.tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM copy_keys)").Scan(&any); err != nil {
+			return err
+		}
+		if !any {
+			st.keysSeen = newBloom()
+		}
+	}
+	return nil
+}
+
+// maxCachedTexts bounds each generation of the shingle set cache.
+const maxCachedTexts = 2048
+
+func (c *clusterTx) rememberText(id int64, shingles []uint64) {
+	st := c.st
+	if st.texts == nil || len(st.texts) >= maxCachedTexts {
+		st.textsOld = st.texts
+		st.texts = make(map[int64][]uint64, maxCachedTexts)
+	}
+	st.texts[id] = shingles
+}
+
+// cachedText returns the cached shingle set of an article's text.
+func (c *clusterTx) cachedText(id int64) ([]uint64, bool) {
+	if s, ok := c.st.texts[id]; ok {
+		return s, true
+	}
+	s, ok := c.st.textsOld[id]
+	return s, ok
 }
 
 // maxCachedTerms bounds each generation of the postings cache.
@@ -229,8 +336,12 @@ type clusterTx struct {
 	changes  int64
 	// touched are the stories this transaction created or joined.
 	touched map[int64]*storyMeta
-	// deferTerms (AddArticles; not Recluster, which commits without
-	// finish): changes to story_terms wait in pendTerms (term, story:
+	// deferTerms (AddArticles; not Recluster or refinement, which commit
+	// without finish): most writes wait for finish, which writes each row
+	// once and in few statements (pendTerms, pendKeys, pendVecs,
+	// pendStories, pendMentions, pendFigures), and the in-memory indexes
+	// of clusterState are used and kept current. Changes to story_terms
+	// wait in pendTerms (term, story:
 	// whether the row must exist) and new copy_keys rows in pendKeys until
 	// finish, which writes each once, in key order, however often a
 	// story's strongest terms changed in between; reads of those tables in
@@ -242,6 +353,75 @@ type clusterTx struct {
 	// by finish; findCopy reads them before the stored ones (they are the
 	// newest).
 	pendKeys map[int64][]keyPosting
+	// Also until finish (deferTerms): each story's latest story_vectors
+	// row (storyMeta reads it from here, not from the table), and the
+	// articles' mentions and figures rows, in the order filed.
+	pendVecs map[int64]pendingVectors
+	// pendStories are the stories rows joinStory changed, written before
+	// anything reads them: storyMeta, bestStory's look-up by primary
+	// company (stories whose primary company that is), finish.
+	pendStories  map[int64]*storyUpdate
+	pendMentions []any
+	pendFigures  []any
+	// indexesChecked: startIndexes ran.
+	indexesChecked bool
+	// stored maps the canonical URLs of the batch that are stored to
+	// their ids (nil: look each up), kept current by addArticle.
+	stored map[string]int64
+}
+
+// pendingVectors is a story_vectors row not yet written.
+type pendingVectors struct {
+	members       int64
+	centroid, rep vector
+}
+
+// insertRows runs INSERT statements of up to chunk rows each: head, then
+// one "(?, ...)" of width placeholders a row, then tail; args holds width
+// values a row.
+func (c *clusterTx) insertRows(ctx context.Context, head, tail string, width, chunk int, args []any) error {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + "), "
+	for len(args) > 0 {
+		n := min(chunk, len(args)/width)
+		q := head + " VALUES " + strings.TrimSuffix(strings.Repeat(row, n), ", ") + tail
+		if _, err := c.exec(ctx, q, args[:n*width]...); err != nil {
+			return err
+		}
+		args = args[n*width:]
+	}
+	return nil
+}
+
+// writePending writes the story vectors, mentions and figures that wait
+// for finish.
+func (c *clusterTx) writePending(ctx context.Context) error {
+	ids := make([]int64, 0, len(c.pendVecs))
+	for id := range c.pendVecs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	args := make([]any, 0, 4*len(ids))
+	for _, id := range ids {
+		v := c.pendVecs[id]
+		args = append(args, id, v.members, v.centroid.encode(), v.rep.encode())
+	}
+	if err := c.insertRows(ctx, "INSERT INTO story_vectors (story_id, members, vec, rep_vec)",
+		" ON CONFLICT (story_id) DO UPDATE SET members = excluded.members, vec = excluded.vec, rep_vec = excluded.rep_vec",
+		4, 128, args); err != nil {
+		return fmt.Errorf("store story vectors: %w", err)
+	}
+	c.pendVecs = nil
+	if err := c.insertRows(ctx, "INSERT INTO mentions (article_id, entity_id, count, is_primary)",
+		" ON CONFLICT (article_id, entity_id) DO UPDATE SET count = mentions.count + excluded.count, is_primary = max(mentions.is_primary, excluded.is_primary)",
+		4, 256, c.pendMentions); err != nil {
+		return fmt.Errorf("store mentions: %w", err)
+	}
+	c.pendMentions = nil
+	if err := c.insertRows(ctx, "INSERT INTO figures (article_id, kind, value, approx, text)", "", 5, 256, c.pendFigures); err != nil {
+		return fmt.Errorf("store figures: %w", err)
+	}
+	c.pendFigures = nil
+	return nil
 }
 
 // keyPosting is a copy_keys row under a known key.
@@ -267,6 +447,7 @@ func (c *clusterTx) writeKeys(ctx context.Context) error {
 		return err
 	}
 	for _, k := range keys {
+		c.keysFiled(k, c.pendKeys[k])
 		for _, p := range c.pendKeys[k] {
 			args = append(args, k, p.id, p.hash)
 			if len(args) == 3*chunk {
@@ -281,6 +462,34 @@ func (c *clusterTx) writeKeys(ctx context.Context) error {
 	}
 	c.pendKeys = nil
 	return nil
+}
+
+// keysFiled brings what is cached of a copy key in line with the
+// postings filed under it (ascending article ids, all newer than any
+// stored).
+func (c *clusterTx) keysFiled(k int64, filed []keyPosting) {
+	st := c.st
+	stored, ok := c.cachedKey(k)
+	if !ok && st.keysSeen != nil && !st.keysSeen.has(uint64(k)) {
+		stored, ok = nil, true
+	}
+	if st.keysSeen != nil {
+		st.keysSeen.add(uint64(k))
+	}
+	if !ok {
+		return
+	}
+	p := make([]keyPosting, 0, min(len(filed)+len(stored), copyPostingLimit))
+	for i := len(filed) - 1; i >= 0 && len(p) < copyPostingLimit; i-- {
+		p = append(p, filed[i])
+	}
+	for _, x := range stored {
+		if len(p) == copyPostingLimit {
+			break
+		}
+		p = append(p, x)
+	}
+	c.rememberKey(k, p)
 }
 
 func (c *clusterTx) pendTerm(h termHash, story int64, want bool) {
@@ -354,6 +563,11 @@ func (c *clusterTx) writeTerms(ctx context.Context) error {
 	}
 	slices.SortFunc(add, byKey)
 	slices.SortFunc(drop, byKey)
+	if c.st.termsSeen != nil {
+		for _, r := range add {
+			c.st.termsSeen.add(uint64(r.h))
+		}
+	}
 	for _, r := range drop {
 		if _, err := c.exec(ctx, "DELETE FROM story_terms WHERE term = ? AND story_id = ?", int64(r.h), r.story); err != nil {
 			return err
@@ -461,6 +675,10 @@ func (c *clusterTx) end(committed bool) {
 		s.Close()
 	}
 	st := c.st
+	if !c.deferTerms {
+		// Only AddArticles transactions keep them current.
+		st.dropIndexes()
+	}
 	switch {
 	case !committed:
 		st.loaded = false
@@ -497,6 +715,12 @@ func (c *clusterTx) finish(ctx context.Context) error {
 	}
 	if err := c.writeKeys(ctx); err != nil {
 		return fmt.Errorf("store copy keys: %w", err)
+	}
+	if err := c.writePending(ctx); err != nil {
+		return err
+	}
+	if err := c.writeStories(ctx, ""); err != nil {
+		return fmt.Errorf("store stories: %w", err)
 	}
 	if c.firstNew != 0 {
 		// Ids are assigned in increasing order within the transaction
@@ -617,6 +841,24 @@ func (c *clusterTx) count(f features) {
 	}
 }
 
+// countAndWeigh is count then weigh, over a plan.
+func (c *clusterTx) countAndWeigh(p *termPlan) vector {
+	c.st.docs++
+	if c.dirty == nil {
+		c.dirty = make(map[termHash]struct{}, 4096)
+	}
+	for _, h := range p.uni {
+		c.st.df[h]++
+		c.dirty[h] = struct{}{}
+	}
+	n := float64(c.st.docs)
+	idf := make([]float64, len(p.uni))
+	for i, h := range p.uni {
+		idf[i] = math.Log((n+1)/(float64(c.st.df[h])+1)) + 1
+	}
+	return p.weigh(idf)
+}
+
 func (c *clusterTx) idf(word string) float64 {
 	df := float64(c.st.df[hashTerm(word)])
 	n := float64(c.st.docs)
@@ -683,7 +925,8 @@ type report struct {
 // textPrep is the part of decide's work that depends on a report's own
 // text alone; a bulk import computes it on every core before the write.
 type textPrep struct {
-	f        features
+	// plan is articleFeatures(title, text) laid out for weighing.
+	plan     *termPlan
 	simhash  uint64
 	shingles int
 	keys     []int64
@@ -723,17 +966,20 @@ func jaccardSorted(a, b []uint64) float64 {
 }
 
 func prepareText(title, text string) *textPrep {
-	p := &textPrep{f: articleFeatures(title, text)}
+	p := &textPrep{plan: articleFeatures(title, text).plan()}
 	body := text
 	if strings.TrimSpace(body) == "" {
 		body = title
 	}
-	p.simhash, p.shingles = simHash(body)
+	sh := shingles(wordHashes(body))
+	p.simhash, p.shingles = simHashOf(sh), len(sh)
 	if p.shingles > 0 {
 		p.keys = copyKeys(body, p.simhash)
 	}
 	if p.shingles >= minShingles {
-		p.own = shingleSorted(body)
+		// shingleSorted(body)
+		slices.Sort(sh)
+		p.own = slices.Compact(sh)
 	}
 	return p
 }
@@ -761,6 +1007,9 @@ type placed struct {
 	// published before it: this article becomes the original, and that
 	// copy and its copies point at it once it is stored (see file).
 	supersedes int64
+	// own is the sorted shingle set of the text (or title) when long
+	// enough for copy detection to compare shingles.
+	own []uint64
 }
 
 // decide finds r's story, creating or updating stories as needed: the
@@ -772,9 +1021,7 @@ func (c *clusterTx) decide(ctx context.Context, now time.Time, r report) (placed
 	if pre == nil {
 		pre = prepareText(r.title, r.text)
 	}
-	f := pre.f
-	c.count(f)
-	vec := f.weigh(c.idf)
+	vec := c.countAndWeigh(pre.plan)
 
 	body := r.text
 	if strings.TrimSpace(body) == "" {
@@ -784,6 +1031,7 @@ func (c *clusterTx) decide(ctx context.Context, now time.Time, r report) (placed
 	sh, shingles := pre.simhash, pre.shingles
 	p.simhash = sh
 	p.keys = pre.keys
+	p.own = pre.own
 	orig, storyID, err := c.findCopy(ctx, r, body, pre.own, sh, shingles, p.keys)
 	if err != nil {
 		return p, err
@@ -896,24 +1144,51 @@ func (c *clusterTx) findCopy(ctx context.Context, r report, body string, own []u
 			uniq = append(uniq, k)
 		}
 	}
+	stored := make(map[int64][]keyPosting, len(uniq))
 	args := make([]any, 0, 2*len(uniq))
-	for _, k := range uniq {
-		args = append(args, k, copyPostingLimit)
-	}
-	rows, err := c.query(ctx, unionPostings("copy_keys", "key", "article_id, simhash, key", len(uniq)), args...)
-	if err != nil {
-		return 0, 0, err
-	}
-	stored := map[int64][]keyPosting{}
-	for rows.Next() {
-		var id, h, k int64
-		if err := rows.Scan(&id, &h, &k); err != nil {
-			rows.Close()
+	cache := c.deferTerms
+	if cache {
+		if err := c.startIndexes(ctx); err != nil {
 			return 0, 0, err
 		}
-		stored[k] = append(stored[k], keyPosting{id, h})
 	}
-	rows.Close()
+	for _, k := range uniq {
+		if cache {
+			if p, ok := c.cachedKey(k); ok {
+				stored[k] = p
+				continue
+			}
+			if c.st.keysSeen != nil && !c.st.keysSeen.has(uint64(k)) {
+				stored[k] = nil // (not cached: keysSeen answers again)
+				continue
+			}
+		}
+		args = append(args, k, copyPostingLimit)
+	}
+	if len(args) > 0 {
+		rows, err := c.query(ctx, unionPostings("copy_keys", "key", "article_id, simhash, key", len(args)/2), args...)
+		if err != nil {
+			return 0, 0, err
+		}
+		for rows.Next() {
+			var id, h, k int64
+			if err := rows.Scan(&id, &h, &k); err != nil {
+				rows.Close()
+				return 0, 0, err
+			}
+			stored[k] = append(stored[k], keyPosting{id, h})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, 0, err
+		}
+		if cache {
+			for i := 0; i < len(args); i += 2 {
+				k := args[i].(int64)
+				c.rememberKey(k, stored[k])
+			}
+		}
+	}
 	for _, k := range uniq {
 		list := stored[k]
 		if pend := c.pendKeys[k]; len(pend) > 0 {
@@ -935,9 +1210,6 @@ func (c *clusterTx) findCopy(ctx context.Context, r report, body string, own []u
 				cands[p.id] = cand{hash: uint64(p.hash)}
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, 0, err
 	}
 	// Nearest SimHash first, then the oldest first copy. Only near texts
 	// get this far; their links are read one distance at a time, and not
@@ -1003,14 +1275,18 @@ func (c *clusterTx) findCopy(ctx context.Context, r report, body string, own []u
 			case o.d <= maxDupDistance:
 			case o.d <= maxJaccardDistance && checks < maxJaccardChecks:
 				checks++
-				var text string
-				if err := c.queryRow(ctx, "SELECT CASE WHEN text = '' THEN title ELSE text END FROM articles WHERE id = ?", o.id).Scan(&text); err != nil {
-					return 0, 0, err
+				theirs, ok := c.cachedText(o.id)
+				if !ok {
+					var text string
+					if err := c.queryRow(ctx, "SELECT CASE WHEN text = '' THEN title ELSE text END FROM articles WHERE id = ?", o.id).Scan(&text); err != nil {
+						return 0, 0, err
+					}
+					theirs = shingleSorted(text)
 				}
 				if own == nil {
 					own = shingleSorted(body)
 				}
-				if jaccardSorted(own, shingleSorted(text)) < minCopyJaccard {
+				if jaccardSorted(own, theirs) < minCopyJaccard {
 					continue
 				}
 			default:
@@ -1046,6 +1322,11 @@ type storyMeta struct {
 	norm          float64
 	// index is centroid.top(indexTerms) once computed (nil: not yet).
 	index vector
+	// sites are sites the story has a report from, all of them if
+	// allSites; known only to AddArticles transactions (deferTerms),
+	// which keep them current (any other write drops cached stories).
+	sites    map[string]bool
+	allSites bool
 }
 
 // noIncidentBelow is the relevance under which a report tells of no cyber
@@ -1065,22 +1346,30 @@ func incidentApart(a, b float64) bool {
 // the term index and the primary company's recent stories, never from a
 // scan of all stories.
 func (c *clusterTx) bestStory(ctx context.Context, r report, vec vector) (int64, error) {
-	// Votes, one entry per posting (summed per story below: cheaper than
+	// Votes: one story id per posting, and queryTerms votes for each of
+	// the primary company's stories (summed per story below: cheaper than
 	// a map for a few hundred postings).
-	type voted struct {
-		id    int64
-		votes int
-	}
-	votes := make([]voted, 0, queryTerms*postingLimit+primaryCandidates)
+	votes := make([]int64, 0, queryTerms*postingLimit)
+	var primaryVotes []int64
 	top := vec.top(queryTerms)
 	// Postings come from the cache, the missing terms' from one statement.
 	args := make([]any, 0, 2*len(top))
 	missing := map[termHash][]int64{}
+	if c.deferTerms {
+		if err := c.startIndexes(ctx); err != nil {
+			return 0, err
+		}
+	}
 	for _, t := range top {
 		if p, ok := c.cachedPostings(t.h); ok {
-			for _, id := range p {
-				votes = append(votes, voted{id, 1})
-			}
+			votes = append(votes, p...)
+			continue
+		}
+		if c.deferTerms && c.st.termsSeen != nil && !c.st.termsSeen.has(uint64(t.h)) {
+			// Never filed: only this transaction's postings.
+			p := c.withPending(t.h, nil)
+			c.rememberPostings(t.h, p)
+			votes = append(votes, p...)
 			continue
 		}
 		missing[t.h] = nil
@@ -1106,12 +1395,14 @@ func (c *clusterTx) bestStory(ctx context.Context, r report, vec vector) (int64,
 		for h, p := range missing {
 			p = c.withPending(h, p)
 			c.rememberPostings(h, p)
-			for _, id := range p {
-				votes = append(votes, voted{id, 1})
-			}
+			votes = append(votes, p...)
 		}
 	}
 	if r.primary != "" {
+		// The rows it reads must be as they stand.
+		if err := c.writeStories(ctx, r.primary); err != nil {
+			return 0, err
+		}
 		rows, err := c.query(ctx, `SELECT id FROM stories WHERE primary_company = ? AND last_seen >= ? AND article_count > 0
 			ORDER BY last_seen DESC LIMIT ?`, r.primary, timeValue(r.seen.Add(-c.window)), primaryCandidates)
 		if err != nil {
@@ -1123,33 +1414,14 @@ func (c *clusterTx) bestStory(ctx context.Context, r report, vec vector) (int64,
 				rows.Close()
 				return 0, err
 			}
-			votes = append(votes, voted{id, queryTerms})
+			primaryVotes = append(primaryVotes, id)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return 0, err
 		}
 	}
-	slices.SortFunc(votes, func(a, b voted) int { return cmp.Compare(a.id, b.id) })
-	vs := votes[:0]
-	for _, v := range votes {
-		if n := len(vs); n > 0 && vs[n-1].id == v.id {
-			vs[n-1].votes += v.votes
-			continue
-		}
-		vs = append(vs, v)
-	}
-	// Most shared terms first, then the newest story.
-	slices.SortFunc(vs, func(a, b voted) int {
-		if a.votes != b.votes {
-			return b.votes - a.votes
-		}
-		return cmp.Compare(b.id, a.id)
-	})
-	ids := make([]int64, 0, maxCandidates)
-	for _, v := range vs[:min(len(vs), maxCandidates)] {
-		ids = append(ids, v.id)
-	}
+	ids := topVoted(votes, primaryVotes)
 
 	var best int64
 	bestScore := 0.0
@@ -1186,6 +1458,61 @@ func (c *clusterTx) bestStory(ctx context.Context, r report, vec vector) (int64,
 	return best, nil
 }
 
+// topVoted returns the maxCandidates stories with the most votes, most
+// first, then the newest (the highest id): one vote per posting, queryTerms
+// per primary company story.
+func topVoted(postings, primary []int64) []int64 {
+	type voted struct {
+		id    int64
+		votes int
+	}
+	slices.Sort(postings)
+	vs := make([]voted, 0, len(postings)+len(primary))
+	for _, id := range postings {
+		if n := len(vs); n > 0 && vs[n-1].id == id {
+			vs[n-1].votes++
+			continue
+		}
+		vs = append(vs, voted{id, 1})
+	}
+	for _, id := range primary {
+		i, found := slices.BinarySearchFunc(vs, id, func(v voted, id int64) int { return cmp.Compare(v.id, id) })
+		if found {
+			vs[i].votes += queryTerms
+		} else {
+			vs = slices.Insert(vs, i, voted{id, queryTerms})
+		}
+	}
+	// Sort one key a story, votes above the id, when the ids allow.
+	const idBits = 56
+	packed := make([]uint64, 0, len(vs))
+	for _, v := range vs {
+		if v.id < 0 || v.id >= 1<<idBits || v.votes < 0 || v.votes >= 1<<(63-idBits) {
+			packed = nil
+			break
+		}
+		packed = append(packed, uint64(v.votes)<<idBits|uint64(v.id))
+	}
+	ids := make([]int64, 0, min(len(vs), maxCandidates))
+	if packed != nil {
+		slices.Sort(packed)
+		for i := len(packed) - 1; i >= 0 && len(ids) < maxCandidates; i-- {
+			ids = append(ids, int64(packed[i]&(1<<idBits-1)))
+		}
+		return ids
+	}
+	slices.SortFunc(vs, func(a, b voted) int {
+		if a.votes != b.votes {
+			return b.votes - a.votes
+		}
+		return cmp.Compare(b.id, a.id)
+	})
+	for _, v := range vs[:min(len(vs), maxCandidates)] {
+		ids = append(ids, v.id)
+	}
+	return ids
+}
+
 // storyMeta returns a story's clustering state, from the transaction's
 // cache when it was read or written before.
 func (c *clusterTx) storyMeta(ctx context.Context, id int64) (*storyMeta, error) {
@@ -1196,8 +1523,28 @@ func (c *clusterTx) storyMeta(ctx context.Context, id int64) (*storyMeta, error)
 		c.remember(id, m)
 		return m, nil
 	}
+	// Its row as it stands, pending changes included.
+	if err := c.writeStory(ctx, id); err != nil {
+		return nil, err
+	}
 	m := &storyMeta{}
 	var first, last string
+	if v, ok := c.pendVecs[id]; ok {
+		// Its story_vectors row is not written yet: read the rest, as the
+		// statement below would.
+		err := c.queryRow(ctx, `SELECT first_seen, last_seen, primary_company, relevance FROM stories WHERE id = ?`, id).Scan(&first, &last, &m.primary, &m.relevance)
+		if err != nil {
+			return nil, err
+		}
+		m.firstSeen = parseTime(sql.NullString{String: first, Valid: true})
+		m.lastSeen = parseTime(sql.NullString{String: last, Valid: true})
+		m.members = v.members
+		m.centroid = slices.Clone(v.centroid)
+		m.norm = m.centroid.norm()
+		m.rep = slices.Clone(v.rep)
+		c.remember(id, m)
+		return m, nil
+	}
 	var cblob, rblob []byte
 	err := c.queryRow(ctx, `SELECT s.first_seen, s.last_seen, s.primary_company, s.relevance, v.members, v.vec, v.rep_vec
 		FROM stories s JOIN story_vectors v ON v.story_id = s.id WHERE s.id = ?`, id).Scan(&first, &last, &m.primary, &m.relevance, &m.members, &cblob, &rblob)
@@ -1259,6 +1606,10 @@ func (c *clusterTx) newStory(ctx context.Context, now time.Time, r report, vec v
 // startVectors files the vectors of a story whose only report is r.
 func (c *clusterTx) startVectors(ctx context.Context, id int64, r report, vec vector) error {
 	m := startMeta(r, vec)
+	if c.deferTerms && r.id == 0 {
+		// Its only report is the new article.
+		m.sites, m.allSites = map[string]bool{r.site: true}, true
+	}
 	c.remember(id, m)
 	c.touch(id, m)
 	var err error
@@ -1291,14 +1642,30 @@ func (m *storyMeta) absorb(vec vector, title string) bool {
 // joinStory adds r to a story: its times, counts, facts, and, unless r is a
 // duplicate copy (vec nil), its centroid and perhaps its title.
 func (c *clusterTx) joinStory(ctx context.Context, now time.Time, storyID int64, r report, vec vector) error {
-	var newSite bool
-	if err := c.queryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM articles WHERE story_id = ? AND site = ? AND id <> ?)",
-		storyID, r.site, r.id).Scan(&newSite); err != nil {
-		return err
-	}
 	m, err := c.storyMeta(ctx, storyID)
 	if err != nil {
 		return err
+	}
+	// A new article (r.id 0) in AddArticles: the story's sites may be known.
+	known := c.deferTerms && r.id == 0
+	var newSite bool
+	switch {
+	case known && m.sites[r.site]:
+	case known && m.allSites:
+		newSite = true
+	default:
+		if err := c.queryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM articles WHERE story_id = ? AND site = ? AND id <> ?)",
+			storyID, r.site, r.id).Scan(&newSite); err != nil {
+			return err
+		}
+	}
+	if known {
+		if m.sites == nil {
+			m.sites = map[string]bool{}
+		}
+		m.sites[r.site] = true
+	} else {
+		m.sites, m.allSites = nil, false
 	}
 	c.touch(storyID, m)
 	var title any
@@ -1324,6 +1691,10 @@ func (c *clusterTx) joinStory(ctx context.Context, now time.Time, storyID int64,
 		m.primary = r.primary
 	}
 	m.relevance = max(m.relevance, r.relevance)
+	if c.deferTerms {
+		c.pendStory(storyID, m, r, newSite, title, now)
+		return nil
+	}
 	var files any
 	if r.files.Valid {
 		files = r.files.Int64
@@ -1340,26 +1711,122 @@ func (c *clusterTx) joinStory(ctx context.Context, now time.Time, storyID int64,
 	return err
 }
 
+// storyUpdate is what joinStory's UPDATE of a stories row would have done
+// for each report that joined it since the row was last written, folded
+// into one UPDATE (pendStory, writeStory).
+type storyUpdate struct {
+	m           *storyMeta
+	first, last string // min and max of the reports' times
+	reports     int64
+	newSites    int64
+	relevance   float64
+	files       sql.NullInt64 // the largest figure
+	primary     string        // the first report's primary company, if any
+	title       any           // the last new title, or nil
+	updated     any
+}
+
+// pendStory folds one joinStory's change to the stories row into the
+// story's pending update.
+func (c *clusterTx) pendStory(id int64, m *storyMeta, r report, newSite bool, title any, now time.Time) {
+	if c.pendStories == nil {
+		c.pendStories = map[int64]*storyUpdate{}
+	}
+	seen, _ := timeValue(r.seen).(string)
+	u := c.pendStories[id]
+	if u == nil {
+		u = &storyUpdate{m: m, first: seen, last: seen, relevance: r.relevance, primary: r.primary}
+		c.pendStories[id] = u
+	} else {
+		u.first, u.last = min(u.first, seen), max(u.last, seen)
+		u.relevance = max(u.relevance, r.relevance)
+		if u.primary == "" {
+			u.primary = r.primary
+		}
+	}
+	u.reports++
+	if newSite {
+		u.newSites++
+	}
+	if r.files.Valid && (!u.files.Valid || r.files.Int64 > u.files.Int64) {
+		u.files = r.files
+	}
+	if title != nil {
+		u.title = title
+	}
+	u.updated = timeValue(now)
+}
+
+// writeStory writes a story's pending update, if any.
+func (c *clusterTx) writeStory(ctx context.Context, id int64) error {
+	u := c.pendStories[id]
+	if u == nil {
+		return nil
+	}
+	delete(c.pendStories, id)
+	var files any
+	if u.files.Valid {
+		files = u.files.Int64
+	}
+	_, err := c.exec(ctx, `UPDATE stories SET
+		first_seen = min(first_seen, ?1), last_seen = max(last_seen, ?2),
+		article_count = article_count + ?3, site_count = site_count + ?4,
+		relevance = max(relevance, ?5),
+		files = CASE WHEN ?6 IS NOT NULL AND (files IS NULL OR ?6 > files) THEN ?6 ELSE files END,
+		primary_company = CASE WHEN primary_company = '' THEN ?7 ELSE primary_company END,
+		title = coalesce(?8, title), updated_at = ?9
+		WHERE id = ?10`,
+		u.first, u.last, u.reports, u.newSites, u.relevance, files, u.primary, u.title, u.updated, id)
+	return err
+}
+
+// writeStories writes the pending updates of the stories whose primary
+// company is primary ("": all of them), in id order.
+func (c *clusterTx) writeStories(ctx context.Context, primary string) error {
+	var ids []int64
+	for id, u := range c.pendStories {
+		if primary == "" || u.m.primary == primary {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := c.writeStory(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // writeVectors stores a story's centroid and title vector and brings its
 // story_terms in line with the centroid's strongest terms (old: the
 // strongest terms before, nil for a new story).
 func (c *clusterTx) writeVectors(ctx context.Context, storyID, members int64, centroid, rep, old vector) (newTop vector, err error) {
-	if _, err := c.exec(ctx, `INSERT INTO story_vectors (story_id, members, vec, rep_vec) VALUES (?, ?, ?, ?)
+	if c.deferTerms {
+		// Written once by finish, however often the story changes.
+		if c.pendVecs == nil {
+			c.pendVecs = map[int64]pendingVectors{}
+		}
+		c.pendVecs[storyID] = pendingVectors{members, centroid, rep}
+	} else if _, err := c.exec(ctx, `INSERT INTO story_vectors (story_id, members, vec, rep_vec) VALUES (?, ?, ?, ?)
 		ON CONFLICT (story_id) DO UPDATE SET members = excluded.members, vec = excluded.vec, rep_vec = excluded.rep_vec`,
 		storyID, members, centroid.encode(), rep.encode()); err != nil {
 		return nil, err
 	}
-	inOld := map[termHash]bool{}
-	for _, t := range old {
-		inOld[t.h] = true
+	// A few terms each: a scan beats a map.
+	has := func(v vector, h termHash) bool {
+		for _, t := range v {
+			if t.h == h {
+				return true
+			}
+		}
+		return false
 	}
 	newTop = centroid.top(indexTerms)
-	inNew := map[termHash]bool{}
 	// One statement for the terms gained and one for those lost.
 	var add, drop []any
 	for _, t := range newTop {
-		inNew[t.h] = true
-		if !inOld[t.h] {
+		if !has(old, t.h) {
 			c.postingAdded(t.h, storyID)
 			if c.deferTerms {
 				c.pendTerm(t.h, storyID, true)
@@ -1369,7 +1836,7 @@ func (c *clusterTx) writeVectors(ctx context.Context, storyID, members int64, ce
 		}
 	}
 	for _, t := range old {
-		if !inNew[t.h] {
+		if !has(newTop, t.h) {
 			c.postingDropped(t.h, storyID)
 			if c.deferTerms {
 				c.pendTerm(t.h, storyID, false)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"hash/fnv"
 	"math"
 	"math/bits"
 	"slices"
@@ -90,11 +89,29 @@ func articleFeatures(title, text string) features {
 	return f
 }
 
+// hashTerm is the 32-bit FNV-1a hash of s.
 func hashTerm(s string) termHash {
-	h := fnv.New32a()
-	h.Write([]byte(s))
-	return h.Sum32()
+	h := uint32(fnvOffset32)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= fnvPrime32
+	}
+	return h
 }
+
+func hashBytes(s []byte) termHash {
+	h := uint32(fnvOffset32)
+	for _, c := range s {
+		h ^= uint32(c)
+		h *= fnvPrime32
+	}
+	return h
+}
+
+const (
+	fnvOffset32 = 2166136261
+	fnvPrime32  = 16777619
+)
 
 // term is one weighted dimension of a vector.
 type term struct {
@@ -142,6 +159,77 @@ func (f features) weigh(idf idfFunc) vector {
 	return v.normalizeOrder()
 }
 
+// termPlan is features laid out for weighing without hashing: what a
+// bulk import's workers compute so that the single writer only looks up
+// document frequencies (weighPlan gives what features.weigh gives).
+type termPlan struct {
+	// uni are the unigrams' hashes, one per distinct word.
+	uni []termHash
+	// dims are the vector's dimensions before weighing, in hash order: a
+	// unigram's or a bigram's sublinear term frequency and the unigrams
+	// whose idf weighs it (b is a for a unigram).
+	dims []planDim
+}
+
+type planDim struct {
+	h    termHash
+	tf   float64 // 1 + ln(count)
+	a, b int32   // indexes in uni
+}
+
+// plan lays f out as a termPlan.
+func (f features) plan() *termPlan {
+	p := &termPlan{uni: make([]termHash, 0, len(f.uni)), dims: make([]planDim, 0, len(f.uni)+len(f.bi))}
+	index := make(map[string]int32, len(f.uni))
+	for w, c := range f.uni {
+		i := int32(len(p.uni))
+		index[w] = i
+		h := hashTerm(w)
+		p.uni = append(p.uni, h)
+		p.dims = append(p.dims, planDim{h: h, tf: 1 + math.Log(c), a: i, b: i})
+	}
+	var buf []byte
+	for b, c := range f.bi {
+		buf = append(append(append(buf[:0], b[0]...), ' '), b[1]...)
+		p.dims = append(p.dims, planDim{h: hashBytes(buf), tf: 1 + math.Log(c), a: index[b[0]], b: index[b[1]]})
+	}
+	// In hash order (ties, hash collisions, are folded in weigh): sorted
+	// as hash and position packed in one integer, cheaper than sorting
+	// the structs.
+	order := make([]uint64, len(p.dims))
+	for i, d := range p.dims {
+		order[i] = uint64(d.h)<<32 | uint64(i)
+	}
+	slices.Sort(order)
+	dims := make([]planDim, len(p.dims))
+	for i, o := range order {
+		dims[i] = p.dims[uint32(o)]
+	}
+	p.dims = dims
+	return p
+}
+
+// weighPlan is features.weigh over a plan, idf given per unigram (in the
+// order of p.uni).
+func (p *termPlan) weigh(idf []float64) vector {
+	v := make(vector, 0, len(p.dims))
+	var sum float64
+	for _, d := range p.dims {
+		x := d.tf * max(idf[d.a], idf[d.b])
+		sum += x * x
+		v = append(v, term{d.h, float32(x)})
+	}
+	if sum == 0 {
+		return nil
+	}
+	n := float32(math.Sqrt(sum))
+	for i := range v {
+		v[i].w /= n
+	}
+	// Already in hash order: only the rare collisions to fold.
+	return v.foldCollisions()
+}
+
 // normalizeOrder sorts by hash and folds the rare hash collisions together.
 func (v vector) normalizeOrder() vector {
 	slices.SortFunc(v, func(a, b term) int {
@@ -153,6 +241,11 @@ func (v vector) normalizeOrder() vector {
 		}
 		return 0
 	})
+	return v.foldCollisions()
+}
+
+// foldCollisions adds together the weights of adjacent terms of one hash.
+func (v vector) foldCollisions() vector {
 	out := v[:0]
 	for _, t := range v {
 		if len(out) > 0 && out[len(out)-1].h == t.h {
@@ -221,23 +314,55 @@ func (v vector) add(b vector) vector {
 	return out
 }
 
+// stronger orders terms strongest first, ties by hash.
+func stronger(a, b term) int {
+	switch {
+	case a.w > b.w:
+		return -1
+	case a.w < b.w:
+		return 1
+	case a.h < b.h:
+		return -1
+	case a.h > b.h:
+		return 1
+	}
+	return 0
+}
+
 // top returns the n strongest terms, strongest first (ties by hash).
 func (v vector) top(n int) vector {
-	s := slices.Clone(v)
-	slices.SortFunc(s, func(a, b term) int {
-		switch {
-		case a.w > b.w:
-			return -1
-		case a.w < b.w:
-			return 1
-		case a.h < b.h:
-			return -1
-		case a.h > b.h:
-			return 1
+	if n <= 0 {
+		return vector{}
+	}
+	if n < len(v) && n <= 32 {
+		// A few of many: keep the strongest so far in order (a term
+		// weaker than the n-th is dropped at a glance).
+		s := make(vector, 0, n)
+		for _, t := range v {
+			if len(s) == n && stronger(t, s[n-1]) >= 0 {
+				continue
+			}
+			i := len(s)
+			if i == n {
+				i--
+			} else {
+				s = s[:i+1]
+			}
+			for i > 0 && stronger(t, s[i-1]) < 0 {
+				s[i] = s[i-1]
+				i--
+			}
+			s[i] = t
 		}
-		return 0
-	})
-	return s[:min(n, len(s))]
+		return s
+	}
+	s := slices.Clone(v)
+	if n < len(s) {
+		selectStrongest(s, n)
+		s = s[:n]
+	}
+	slices.SortFunc(s, stronger)
+	return s
 }
 
 // truncate keeps the n strongest terms, in hash order.
@@ -245,7 +370,45 @@ func (v vector) truncate(n int) vector {
 	if len(v) <= n {
 		return v
 	}
-	return v.top(n).normalizeOrder()
+	s := slices.Clone(v)
+	selectStrongest(s, n)
+	return s[:n].normalizeOrder()
+}
+
+// selectStrongest reorders s so that s[:n] are its n strongest terms (in
+// no particular order), 0 < n < len(s).
+func selectStrongest(s vector, n int) {
+	lo, hi := 0, len(s)-1
+	for lo < hi {
+		// Median of three as pivot, moved to hi.
+		mid := lo + (hi-lo)/2
+		if stronger(s[mid], s[lo]) < 0 {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if stronger(s[hi], s[lo]) < 0 {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if stronger(s[mid], s[hi]) < 0 {
+			s[mid], s[hi] = s[hi], s[mid]
+		}
+		pivot := s[hi]
+		p := lo
+		for i := lo; i < hi; i++ {
+			if stronger(s[i], pivot) < 0 {
+				s[i], s[p] = s[p], s[i]
+				p++
+			}
+		}
+		s[p], s[hi] = s[hi], s[p]
+		switch {
+		case p == n || p == n-1:
+			return
+		case p < n:
+			lo = p + 1
+		default:
+			hi = p - 1
+		}
+	}
 }
 
 // encode packs v as little-endian (uint32 hash, float32 weight) pairs.
@@ -293,11 +456,39 @@ const (
 func wordHashes(text string) []uint64 {
 	var words []uint64
 	for w := range strings.FieldsFuncSeq(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		h := fnv.New64a()
-		h.Write([]byte(strings.ToLower(w)))
-		words = append(words, h.Sum64())
+		words = append(words, hashLower64(w))
 	}
 	return words
+}
+
+// hashLower64 is the 64-bit FNV-1a hash of strings.ToLower(w), without
+// building the lower-cased string when w is ASCII.
+func hashLower64(w string) uint64 {
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			w = strings.ToLower(w)
+			h := uint64(offset64)
+			for j := 0; j < len(w); j++ {
+				h ^= uint64(w[j])
+				h *= prime64
+			}
+			return h
+		}
+	}
+	h := uint64(offset64)
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h ^= uint64(c)
+		h *= prime64
+	}
+	return h
 }
 
 // shingles hashes every run of shingleWords words (a shorter text is one
@@ -321,14 +512,15 @@ func shingles(words []uint64) []uint64 {
 // number of shingles.
 func simHash(text string) (uint64, int) {
 	sh := shingles(wordHashes(text))
+	return simHashOf(sh), len(sh)
+}
+
+// simHashOf is the SimHash of a text's shingles.
+func simHashOf(sh []uint64) uint64 {
 	var counts [64]int
 	for _, h := range sh {
 		for b := range 64 {
-			if h&(1<<b) != 0 {
-				counts[b]++
-			} else {
-				counts[b]--
-			}
+			counts[b] += int(h>>b&1)*2 - 1
 		}
 	}
 	var out uint64
@@ -337,7 +529,7 @@ func simHash(text string) (uint64, int) {
 			out |= 1 << b
 		}
 	}
-	return out, len(sh)
+	return out
 }
 
 // shingleSet is the set of a text's word shingles.
@@ -450,4 +642,67 @@ var stopWords = func() map[string]bool {
 // says which incident a report is about.
 func isYear(w string) bool {
 	return len(w) == 4 && (w[:2] == "19" || w[:2] == "20") && w[2] >= '0' && w[2] <= '9' && w[3] >= '0' && w[3] <= '9'
+}
+
+// bloom is a set of 64-bit hashes that may answer "present" wrongly (about
+// 1% of the time) but never "absent" wrongly; it grows as filled, a layer
+// of twice the capacity at a time.
+type bloom struct {
+	layers []bloomLayer
+}
+
+type bloomLayer struct {
+	bits     []uint64
+	n, limit int
+}
+
+const (
+	bloomStart  = 1 << 14 // elements in the first layer
+	bloomBits   = 10      // bits per element
+	bloomHashes = 7
+)
+
+func newBloom() *bloom { return &bloom{} }
+
+func (b *bloom) add(x uint64) {
+	if b.has(x) {
+		return
+	}
+	if len(b.layers) == 0 || b.layers[len(b.layers)-1].n >= b.layers[len(b.layers)-1].limit {
+		limit := bloomStart << len(b.layers)
+		b.layers = append(b.layers, bloomLayer{bits: make([]uint64, limit*bloomBits/64), limit: limit})
+	}
+	l := &b.layers[len(b.layers)-1]
+	h1, h2 := bloomHash(x)
+	m := uint64(len(l.bits) * 64)
+	for i := range uint64(bloomHashes) {
+		j := (h1 + i*h2) % m
+		l.bits[j/64] |= 1 << (j % 64)
+	}
+	l.n++
+}
+
+func (b *bloom) has(x uint64) bool {
+	h1, h2 := bloomHash(x)
+	for li := range b.layers {
+		l := &b.layers[li]
+		m := uint64(len(l.bits) * 64)
+		found := true
+		for i := range uint64(bloomHashes) {
+			j := (h1 + i*h2) % m
+			if l.bits[j/64]&(1<<(j%64)) == 0 {
+				found = false
+				break
+			}
+		}
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+func bloomHash(x uint64) (uint64, uint64) {
+	h := mix64(x ^ 0x9e3779b97f4a7c15)
+	return h, mix64(h) | 1
 }

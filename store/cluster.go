@@ -71,15 +71,15 @@ type clusterState struct {
 	// the clusterer wrote: changes is the writer connection's
 	// total_changes() when the last clustering transaction committed, and
 	// metasValid says that value is known.
-	metas, metasOld map[int64]*storyMeta
+	metas twoGen[int64, *storyMeta]
 	// arts caches, the same way, what copy detection reads of recent
 	// articles.
-	arts, artsOld map[int64]*articleInfo
+	arts twoGen[int64, *articleInfo]
 	// postings caches, the same way, each term's newest story_terms
 	// postings (story ids, newest first, at most postingLimit).
-	postings, postingsOld map[termHash][]int64
-	metasValid            bool
-	changes               int64
+	postings   twoGen[termHash, []int64]
+	metasValid bool
+	changes    int64
 	// entities caches the ids of entities (kind, name) and their stored
 	// country (entities are never deleted; dropped on a rollback).
 	entities map[[2]string]entityRef
@@ -91,11 +91,11 @@ type clusterState struct {
 	// copy key's newest stored postings (newest first, at most
 	// copyPostingLimit).
 	termsSeen, keysSeen *bloom
-	keys, keysOld       map[int64][]keyPosting
+	keys                twoGen[int64, []keyPosting]
 	// texts caches, the same way as arts but smaller, the sorted shingle
 	// sets of recently added articles' texts, which copy detection would
 	// otherwise read back and shingle again.
-	texts, textsOld map[int64][]uint64
+	texts twoGen[int64, []uint64]
 }
 
 // articleInfo is what copy detection reads of an article.
@@ -107,9 +107,10 @@ type articleInfo struct {
 
 // dropCached forgets the cached stories and articles.
 func (st *clusterState) dropCached() {
-	st.metas, st.metasOld, st.arts, st.artsOld = nil, nil, nil, nil
-	st.postings, st.postingsOld = nil, nil
-	st.texts, st.textsOld = nil, nil
+	st.metas.reset()
+	st.arts.reset()
+	st.postings.reset()
+	st.texts.reset()
 	st.dropIndexes()
 }
 
@@ -117,7 +118,7 @@ func (st *clusterState) dropCached() {
 // whole.
 func (st *clusterState) dropIndexes() {
 	st.termsSeen, st.keysSeen = nil, nil
-	st.keys, st.keysOld = nil, nil
+	st.keys.reset()
 }
 
 // dropBulkCaches forgets what only a run of AddArticles transactions uses
@@ -126,7 +127,7 @@ func (st *clusterState) dropIndexes() {
 func (st *clusterState) dropBulkCaches() {
 	st.mu.Lock()
 	st.dropIndexes()
-	st.texts, st.textsOld = nil, nil
+	st.texts.reset()
 	st.mu.Unlock()
 }
 
@@ -135,24 +136,11 @@ const maxCachedKeys = 32768
 
 // cachedKey returns a copy key's cached stored postings.
 func (c *clusterTx) cachedKey(k int64) ([]keyPosting, bool) {
-	st := c.st
-	if p, ok := st.keys[k]; ok {
-		return p, true
-	}
-	if p, ok := st.keysOld[k]; ok {
-		c.rememberKey(k, p)
-		return p, true
-	}
-	return nil, false
+	return c.st.keys.get(k, maxCachedKeys)
 }
 
 func (c *clusterTx) rememberKey(k int64, p []keyPosting) {
-	st := c.st
-	if st.keys == nil || len(st.keys) >= maxCachedKeys {
-		st.keysOld = st.keys
-		st.keys = make(map[int64][]keyPosting, maxCachedKeys)
-	}
-	st.keys[k] = p
+	c.st.keys.put(k, p, maxCachedKeys)
 }
 
 // startIndexes starts termsSeen and keysSeen, once per transaction, for
@@ -188,21 +176,12 @@ func (c *clusterTx) startIndexes(ctx context.Context) error {
 const maxCachedTexts = 2048
 
 func (c *clusterTx) rememberText(id int64, shingles []uint64) {
-	st := c.st
-	if st.texts == nil || len(st.texts) >= maxCachedTexts {
-		st.textsOld = st.texts
-		st.texts = make(map[int64][]uint64, maxCachedTexts)
-	}
-	st.texts[id] = shingles
+	c.st.texts.put(id, shingles, maxCachedTexts)
 }
 
 // cachedText returns the cached shingle set of an article's text.
 func (c *clusterTx) cachedText(id int64) ([]uint64, bool) {
-	if s, ok := c.st.texts[id]; ok {
-		return s, true
-	}
-	s, ok := c.st.textsOld[id]
-	return s, ok
+	return c.st.texts.peek(id)
 }
 
 // maxCachedTerms bounds each generation of the postings cache.
@@ -210,24 +189,11 @@ const maxCachedTerms = 32768
 
 // cachedPostings returns a term's cached postings.
 func (c *clusterTx) cachedPostings(h termHash) ([]int64, bool) {
-	st := c.st
-	if p, ok := st.postings[h]; ok {
-		return p, true
-	}
-	if p, ok := st.postingsOld[h]; ok {
-		c.rememberPostings(h, p)
-		return p, true
-	}
-	return nil, false
+	return c.st.postings.get(h, maxCachedTerms)
 }
 
 func (c *clusterTx) rememberPostings(h termHash, p []int64) {
-	st := c.st
-	if st.postings == nil || len(st.postings) >= maxCachedTerms {
-		st.postingsOld = st.postings
-		st.postings = make(map[termHash][]int64, maxCachedTerms)
-	}
-	st.postings[h] = p
+	c.st.postings.put(h, p, maxCachedTerms)
 }
 
 // postingAdded and postingDropped keep the cached postings of a term in
@@ -257,8 +223,7 @@ func (c *clusterTx) postingDropped(h termHash, story int64) {
 	}
 	if len(p) >= postingLimit {
 		// The next posting, not cached, moves up: read it again when needed.
-		delete(c.st.postings, h)
-		delete(c.st.postingsOld, h)
+		c.st.postings.remove(h)
 		return
 	}
 	c.rememberPostings(h, slices.Delete(slices.Clone(p), i, i+1))
@@ -266,24 +231,12 @@ func (c *clusterTx) postingDropped(h termHash, story int64) {
 
 // article returns the cached info of an article, or nil.
 func (c *clusterTx) article(id int64) *articleInfo {
-	st := c.st
-	if a, ok := st.arts[id]; ok {
-		return a
-	}
-	if a, ok := st.artsOld[id]; ok {
-		c.rememberArticle(id, a)
-		return a
-	}
-	return nil
+	a, _ := c.st.arts.get(id, maxCachedArticles)
+	return a
 }
 
 func (c *clusterTx) rememberArticle(id int64, a *articleInfo) {
-	st := c.st
-	if st.arts == nil || len(st.arts) >= maxCachedArticles {
-		st.artsOld = st.arts
-		st.arts = make(map[int64]*articleInfo, maxCachedArticles)
-	}
-	st.arts[id] = a
+	c.st.arts.put(id, a, maxCachedArticles)
 }
 
 // maxCachedArticles bounds each generation of the article cache.
@@ -1068,13 +1021,11 @@ func (c *clusterTx) file(ctx context.Context, articleID int64, p placed) error {
 		if _, err := c.exec(ctx, "UPDATE articles SET duplicate_of = ? WHERE id = ? OR duplicate_of = ?", articleID, p.supersedes, p.supersedes); err != nil {
 			return err
 		}
-		for _, gen := range []map[int64]*articleInfo{c.st.arts, c.st.artsOld} {
-			for id, a := range gen {
-				if id == p.supersedes || a.dupOf == p.supersedes {
-					a.dupOf = articleID
-				}
+		c.st.arts.each(func(id int64, a *articleInfo) {
+			if id == p.supersedes || a.dupOf == p.supersedes {
+				a.dupOf = articleID
 			}
-		}
+		})
 	}
 	if len(p.keys) == 0 {
 		return nil
@@ -1114,8 +1065,7 @@ func (c *clusterTx) replace(ctx context.Context, now time.Time, r report) error 
 	if _, err := c.exec(ctx, "UPDATE articles SET story_id = ?, duplicate_of = ?, simhash = ? WHERE id = ?", p.storyID, dup, int64(p.simhash), r.id); err != nil {
 		return err
 	}
-	delete(c.st.arts, r.id)
-	delete(c.st.artsOld, r.id)
+	c.st.arts.remove(r.id)
 	return c.file(ctx, r.id, p)
 }
 
@@ -1516,11 +1466,7 @@ func topVoted(postings, primary []int64) []int64 {
 // storyMeta returns a story's clustering state, from the transaction's
 // cache when it was read or written before.
 func (c *clusterTx) storyMeta(ctx context.Context, id int64) (*storyMeta, error) {
-	if m, ok := c.st.metas[id]; ok {
-		return m, nil
-	}
-	if m, ok := c.st.metasOld[id]; ok {
-		c.remember(id, m)
+	if m, ok := c.st.metas.get(id, maxCachedStories); ok {
 		return m, nil
 	}
 	// Its row as it stands, pending changes included.
@@ -1565,12 +1511,7 @@ func (c *clusterTx) storyMeta(ctx context.Context, id int64) (*storyMeta, error)
 const maxCachedStories = 4096
 
 func (c *clusterTx) remember(id int64, m *storyMeta) {
-	st := c.st
-	if st.metas == nil || len(st.metas) >= maxCachedStories {
-		st.metasOld = st.metas
-		st.metas = make(map[int64]*storyMeta, maxCachedStories)
-	}
-	st.metas[id] = m
+	c.st.metas.put(id, m, maxCachedStories)
 }
 
 // newStory starts a story with r as its only report.

@@ -547,8 +547,13 @@ func (c *clusterTx) writeTerms(ctx context.Context) error {
 // inClusterTx runs fn in one write transaction holding the clustering
 // state, and commits when fn succeeds. The state's caches are kept only when
 // the transaction commits.
+//
+// The transaction and the statements run through c.exec, c.query and
+// c.queryRow do not watch ctx themselves: those check it before each
+// statement instead (see quiet), and the deferred Rollback ends the
+// transaction when fn returns its error.
 func (db *DB) inClusterTx(ctx context.Context, fn func(c *clusterTx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	tx, err := db.write.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return err
 	}
@@ -560,6 +565,9 @@ func (db *DB) inClusterTx(ctx context.Context, fn func(c *clusterTx) error) erro
 	committed := false
 	defer func() { c.end(committed) }()
 	if err := fn(c); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -830,7 +838,24 @@ func (c *clusterTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return s, nil
 }
 
+// quiet returns ctx's error, if it is done, else a context with ctx's
+// values that is never done. The clusterer's statements are short and
+// many (tens of thousands per import); given a context that can be
+// canceled, the driver starts a goroutine and installs a progress handler
+// for each one, which cost more than a short statement itself.
+// Cancellation is seen before the next statement instead.
+func quiet(ctx context.Context) (context.Context, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 func (c *clusterTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, err := quiet(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -839,6 +864,10 @@ func (c *clusterTx) exec(ctx context.Context, query string, args ...any) (sql.Re
 }
 
 func (c *clusterTx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, err := quiet(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -847,6 +876,10 @@ func (c *clusterTx) query(ctx context.Context, query string, args ...any) (*sql.
 }
 
 func (c *clusterTx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if q, err := quiet(ctx); err == nil {
+		ctx = q
+	}
+	// (A done ctx surfaces from Scan: the statement below does not run.)
 	s, err := c.stmt(ctx, query)
 	if err != nil {
 		// A failed prepare surfaces from Scan through a query that cannot run.
@@ -1179,6 +1212,8 @@ func (c *clusterTx) findCopy(ctx context.Context, r report, body string, own []u
 		return cmp.Compare(a.id, b.id)
 	})
 	checks := 0
+	// texts are the candidates' texts read with their links.
+	var texts map[int64]string
 	for len(byDist) > 0 {
 		d := byDist[0].d
 		n := 1
@@ -1191,18 +1226,77 @@ func (c *clusterTx) findCopy(ctx context.Context, r report, body string, own []u
 			d > maxDupDistance && (d > maxJaccardDistance || checks >= maxJaccardChecks) {
 			break // neither this distance nor a larger one can be a copy
 		}
+		// The group's links, those of articles not cached read in one
+		// statement; with their texts, those not cached either, when they
+		// may be compared shingle by shingle (they sit in the same rows).
+		withText := shingles >= minShingles && d > maxDupDistance && d <= maxJaccardDistance && checks < maxJaccardChecks
+		var unread []any
+		var known map[int64]bool // links cached, text read
+		for _, o := range group {
+			a := c.article(o.id)
+			if a != nil {
+				x := cands[o.id]
+				x.dupOf, x.story, x.title = a.dupOf, a.story, a.title
+				cands[o.id] = x
+			}
+			if a == nil {
+				unread = append(unread, o.id)
+			} else if _, ok := c.cachedText(o.id); withText && !ok {
+				if known == nil {
+					known = map[int64]bool{}
+				}
+				known[o.id] = true
+				unread = append(unread, o.id)
+			}
+		}
+		if len(unread) > 0 {
+			cols := "id, coalesce(duplicate_of, 0), coalesce(story_id, 0), title"
+			if withText {
+				cols += ", CASE WHEN text = '' THEN title ELSE text END"
+				if texts == nil {
+					texts = map[int64]string{}
+				}
+			}
+			rows, err := c.query(ctx, "SELECT "+cols+" FROM articles WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(unread)), ", ")+")", unread...)
+			if err != nil {
+				return 0, 0, err
+			}
+			found := 0
+			for rows.Next() {
+				var id int64
+				var x cand
+				var text string
+				dest := []any{&id, &x.dupOf, &x.story, &x.title}
+				if withText {
+					dest = append(dest, &text)
+				}
+				if err := rows.Scan(dest...); err != nil {
+					rows.Close()
+					return 0, 0, err
+				}
+				if !known[id] {
+					x.hash = cands[id].hash
+					cands[id] = x
+				}
+				if withText {
+					texts[id] = text
+				}
+				found++
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return 0, 0, err
+			}
+			if found != len(unread) {
+				return 0, 0, sql.ErrNoRows
+			}
+		}
 		order := group[:0]
 		for _, o := range group {
 			x := cands[o.id]
-			if a := c.article(o.id); a != nil {
-				x.dupOf, x.story, x.title = a.dupOf, a.story, a.title
-			} else if err := c.queryRow(ctx, "SELECT coalesce(duplicate_of, 0), coalesce(story_id, 0), title FROM articles WHERE id = ?", o.id).Scan(&x.dupOf, &x.story, &x.title); err != nil {
-				return 0, 0, err
-			}
 			if x.story == 0 {
 				continue
 			}
-			cands[o.id] = x
 			o.first = o.id
 			if x.dupOf != 0 {
 				o.first = x.dupOf
@@ -1226,6 +1320,9 @@ func (c *clusterTx) findCopy(ctx context.Context, r report, body string, own []u
 			case o.d <= maxJaccardDistance && checks < maxJaccardChecks:
 				checks++
 				theirs, ok := c.cachedText(o.id)
+				if text, read := texts[o.id]; !ok && read {
+					theirs, ok = shingleSorted(text), true
+				}
 				if !ok {
 					var text string
 					if err := c.queryRow(ctx, "SELECT CASE WHEN text = '' THEN title ELSE text END FROM articles WHERE id = ?", o.id).Scan(&text); err != nil {

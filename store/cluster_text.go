@@ -453,10 +453,69 @@ const (
 
 // wordHashes hashes the lower-cased words of text. Every word counts (stop
 // words too): copies differ in furniture, not in vocabulary.
+//
+// The words are those of strings.FieldsFunc(text, not a letter or digit),
+// found a byte at a time in ASCII text (copy detection shingles candidate
+// texts on the writer).
 func wordHashes(text string) []uint64 {
-	var words []uint64
-	for w := range strings.FieldsFuncSeq(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		words = append(words, hashLower64(w))
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	words := make([]uint64, 0, len(text)/5+1)
+	// start is where the current word began (-1: none); h is its hash so
+	// far while it is ASCII (hashLower64 hashes it whole otherwise).
+	start, ascii := -1, true
+	var h uint64
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			default:
+				if start >= 0 {
+					if !ascii {
+						h = hashLower64(text[start:i])
+					}
+					words = append(words, h)
+					start = -1
+				}
+				i++
+				continue
+			}
+			if start < 0 {
+				start, ascii, h = i, true, offset64
+			}
+			h ^= uint64(c)
+			h *= prime64
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
+			}
+			ascii = false
+		} else if start >= 0 {
+			if !ascii {
+				h = hashLower64(text[start:i])
+			}
+			words = append(words, h)
+			start = -1
+		}
+		i += size
+	}
+	if start >= 0 {
+		if !ascii {
+			h = hashLower64(text[start:])
+		}
+		words = append(words, h)
+	}
+	if len(words) == 0 {
+		return nil
 	}
 	return words
 }

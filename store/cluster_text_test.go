@@ -3,8 +3,10 @@ package store
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -118,4 +120,58 @@ func FuzzClusterText(f *testing.F) {
 			_ = shingleJaccard(text, title)
 		}
 	})
+}
+
+// wordHashesPlain is wordHashes as strings.FieldsFuncSeq finds the words.
+func wordHashesPlain(text string) []uint64 {
+	var words []uint64
+	for w := range strings.FieldsFuncSeq(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		words = append(words, hashLower64(w))
+	}
+	return words
+}
+
+func TestWordHashesMatchesFieldsFunc(t *testing.T) {
+	texts := []string{
+		"", " ", "a", "A1", "..", "Hello, World! 42 times.",
+		"NEC Corp. said Friday it had been hit by a major cyberattack (27,445 files).",
+		"Ünïcödé wörds — naïve café ĲSSEL straße ΣΊΣΥΦΟΣ Ⅻ ½ ٣٤ 日本語のテキスト",
+		"mixed\u00a0nbsp\u2009thin\u200bzero-width\ttab\nnewline",
+		"invalid \xff\xfe bytes\xc3 and \xe2\x82 truncated \xf0\x9f\x98",
+		"emoji 🙂 between😀words and ªºµ",
+		"trailing word",
+		"trailing sep ",
+	}
+	for i := range 200 {
+		var b strings.Builder
+		for j := range 40 {
+			switch (i*7 + j*13) % 9 {
+			case 0:
+				b.WriteString("Word")
+			case 1:
+				b.WriteString(" ")
+			case 2:
+				b.WriteString("é")
+			case 3:
+				b.WriteByte(byte(0x80 + (i+j)%0x80))
+			case 4:
+				b.WriteString("9")
+			case 5:
+				b.WriteString(",")
+			case 6:
+				b.WriteString("日")
+			case 7:
+				b.WriteString("\u2003")
+			default:
+				b.WriteString("x")
+			}
+		}
+		texts = append(texts, b.String())
+	}
+	for _, text := range texts {
+		got, want := wordHashes(text), wordHashesPlain(text)
+		if !slices.Equal(got, want) {
+			t.Errorf("wordHashes(%q) = %v, want %v", text, got, want)
+		}
+	}
 }

@@ -14,19 +14,22 @@ import (
 )
 
 // Batch refinement: the single-pass clusterer decides each report once, on
-// what it has seen so far. After an import (and in Recluster) the stories
+// what it has seen so far. After an import or a poll (and in Recluster) the stories
 // it touched are re-grouped together: their reports (duplicate copies
 // aside) and those of the stories the term index finds near them are
 // compared all against all with the clusterer's own vectors, each report
 // keeps its refineK nearest neighbours, two reports are as similar as their
 // neighbour lists are (second-order, "shared nearest neighbour" cosine),
 // and groups merge by average link while their average is at least
-// refineThreshold. The hard rules hold throughout: two reports with
-// different primary companies are never in one group, a group's reports
-// are within the story window of each other's span, a group with a primary
-// company takes one without only across a pair the single pass would
-// join (cosine at least joinThreshold), and copies follow their originals. Stories whose membership changed are rebuilt with the
-// code Recluster uses (newStory, joinStory). README.md, "Design notes".
+// refineThreshold and some pair across them shares words (linkFloor). The
+// hard rules hold throughout: two reports with different primary
+// companies are never in one group, a group's reports are within the story
+// window of each other's span, a group with a primary company takes one
+// without only across a pair the single pass would join (cosine at least
+// joinThreshold), and copies follow their originals. Stories whose
+// membership changed are rebuilt with the code Recluster uses (newStory,
+// joinStory); the others are only refolded (refreshStories). README.md,
+// "Design notes".
 const (
 	// refineK is the neighbours each report keeps, and refineThreshold the
 	// average second-order similarity at which groups merge. Both were

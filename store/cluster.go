@@ -432,6 +432,13 @@ func (c *clusterTx) keysFiled(k int64, filed []keyPosting) {
 	if !ok {
 		return
 	}
+	c.rememberKey(k, newestPostings(filed, stored))
+}
+
+// newestPostings are a key's postings newest first, at most
+// copyPostingLimit: those filed in this transaction (in filing order, so
+// read backwards), then the stored ones (already newest first).
+func newestPostings(filed, stored []keyPosting) []keyPosting {
 	p := make([]keyPosting, 0, min(len(filed)+len(stored), copyPostingLimit))
 	for i := len(filed) - 1; i >= 0 && len(p) < copyPostingLimit; i-- {
 		p = append(p, filed[i])
@@ -442,7 +449,7 @@ func (c *clusterTx) keysFiled(k int64, filed []keyPosting) {
 		}
 		p = append(p, x)
 	}
-	c.rememberKey(k, p)
+	return p
 }
 
 func (c *clusterTx) pendTerm(h termHash, story int64, want bool) {
@@ -1175,17 +1182,7 @@ func (c *clusterTx) findCopy(ctx context.Context, r report, body string, own []u
 	for _, k := range uniq {
 		list := stored[k]
 		if pend := c.pendKeys[k]; len(pend) > 0 {
-			merged := make([]keyPosting, 0, copyPostingLimit)
-			for i := len(pend) - 1; i >= 0 && len(merged) < copyPostingLimit; i-- {
-				merged = append(merged, pend[i])
-			}
-			for _, p := range list {
-				if len(merged) == copyPostingLimit {
-					break
-				}
-				merged = append(merged, p)
-			}
-			list = merged
+			list = newestPostings(pend, list)
 		}
 		for _, p := range list {
 			d := bits.OnesCount64(sh ^ uint64(p.hash))

@@ -149,14 +149,7 @@ func (f features) weigh(idf idfFunc) vector {
 		sum += x * x
 		v = append(v, term{hashTerm(b[0] + " " + b[1]), float32(x)})
 	}
-	if sum == 0 {
-		return nil
-	}
-	n := float32(math.Sqrt(sum))
-	for i := range v {
-		v[i].w /= n
-	}
-	return v.normalizeOrder()
+	return v.scale(sum).normalizeOrder()
 }
 
 // termPlan is features laid out for weighing without hashing: what a
@@ -219,15 +212,21 @@ func (p *termPlan) weigh(idf []float64) vector {
 		sum += x * x
 		v = append(v, term{d.h, float32(x)})
 	}
-	if sum == 0 {
+	// Already in hash order: only the rare collisions to fold.
+	return v.scale(sum).foldCollisions()
+}
+
+// scale divides v's weights by the square root of sumSquares, making it
+// unit length; nil when the sum is 0.
+func (v vector) scale(sumSquares float64) vector {
+	if sumSquares == 0 {
 		return nil
 	}
-	n := float32(math.Sqrt(sum))
+	n := float32(math.Sqrt(sumSquares))
 	for i := range v {
 		v[i].w /= n
 	}
-	// Already in hash order: only the rare collisions to fold.
-	return v.foldCollisions()
+	return v
 }
 
 // normalizeOrder sorts by hash and folds the rare hash collisions together.

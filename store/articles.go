@@ -251,30 +251,54 @@ func (db *DB) AddArticles(ctx context.Context, feedID int64, as []*extract.Artic
 // prepareText(title, text) computed ahead (preps[i] for as[i]; nil entries
 // or a nil slice: computed here).
 func (db *DB) addArticles(ctx context.Context, feedID int64, as []*extract.Article, preps []*textPrep) ([]AddResult, error) {
-	for _, a := range as {
-		if a.CanonicalURL == "" {
-			canonical, err := extract.CanonicalURL(a.URL)
-			if err != nil {
-				return nil, fmt.Errorf("store: add article %q: %w", a.URL, err)
-			}
-			a.CanonicalURL = canonical
+	given := false
+	return db.addArticlesFrom(ctx, feedID, func() ([]*extract.Article, []*textPrep) {
+		if given {
+			return nil, nil
 		}
-	}
-	results := make([]AddResult, len(as))
+		given = true
+		return as, preps
+	})
+}
+
+// addArticlesFrom stores, in one transaction, the articles next hands out
+// a chunk at a time until it returns none; results are in the order
+// handed out. A bulk import so decides one chunk while its workers extract
+// the next, and a large transaction need not hold every article's
+// prepared text at once.
+func (db *DB) addArticlesFrom(ctx context.Context, feedID int64, next func() ([]*extract.Article, []*textPrep)) ([]AddResult, error) {
+	var results []AddResult
 	err := db.inClusterTx(ctx, func(c *clusterTx) error {
 		c.deferTerms = true // written by finish
-		if err := c.loadStored(ctx, as); err != nil {
-			return fmt.Errorf("look up articles: %w", err)
-		}
 		now := db.now()
-		for i, a := range as {
-			var prep *textPrep
-			if i < len(preps) {
-				prep = preps[i]
+		for {
+			as, preps := next()
+			if len(as) == 0 {
+				break
 			}
-			var err error
-			if results[i], err = addArticle(ctx, c, now, feedID, a, prep); err != nil {
-				return fmt.Errorf("add article %q: %w", a.URL, err)
+			for _, a := range as {
+				if a.CanonicalURL == "" {
+					canonical, err := extract.CanonicalURL(a.URL)
+					if err != nil {
+						return fmt.Errorf("add article %q: %w", a.URL, err)
+					}
+					a.CanonicalURL = canonical
+				}
+			}
+			if err := c.loadStored(ctx, as); err != nil {
+				return fmt.Errorf("look up articles: %w", err)
+			}
+			for i, a := range as {
+				var prep *textPrep
+				if i < len(preps) {
+					// Dropped once used (see above).
+					prep, preps[i] = preps[i], nil
+				}
+				r, err := addArticle(ctx, c, now, feedID, a, prep)
+				if err != nil {
+					return fmt.Errorf("add article %q: %w", a.URL, err)
+				}
+				results = append(results, r)
 			}
 		}
 		return c.finish(ctx)
@@ -289,7 +313,9 @@ func (db *DB) addArticles(ctx context.Context, feedID int64, as []*extract.Artic
 // few statements instead of one per article; addArticle then consults and
 // extends c.stored.
 func (c *clusterTx) loadStored(ctx context.Context, as []*extract.Article) error {
-	c.stored = make(map[string]int64, len(as))
+	if c.stored == nil {
+		c.stored = make(map[string]int64, len(as))
+	}
 	const chunk = 500
 	args := make([]any, 0, chunk)
 	for len(as) > 0 {

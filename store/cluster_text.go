@@ -445,6 +445,11 @@ const (
 	// maxJaccardDistance: texts further apart than this are not compared
 	// shingle by shingle (unrelated texts are about 32 bits apart).
 	maxJaccardDistance = 16
+	// maxBandJaccardDistance is maxJaccardDistance for a candidate that
+	// shares no anchor sentence with the text, only a SimHash band: a copy
+	// with furniture added keeps its long sentences, so such a candidate is
+	// an edited rewrite or a chance match.
+	maxBandJaccardDistance = 8
 	// copyPostingLimit caps the articles read per copy key, newest first:
 	// a boilerplate sentence is filed under thousands of reports.
 	copyPostingLimit = 16
@@ -636,11 +641,14 @@ const (
 	anchorWords     = 8
 )
 
-// copyKeys returns the keys a text is filed under in copy_keys: the four
-// bands of its SimHash, then its anchor sentences.
+// simHashBands is how many 16-bit bands of the SimHash are copy keys.
+const simHashBands = 4
+
+// copyKeys returns the keys a text is filed under in copy_keys: the
+// simHashBands bands of its SimHash, then its anchor sentences.
 func copyKeys(text string, sh uint64) []int64 {
-	keys := make([]int64, 0, 4+anchorSentences)
-	for i := range 4 {
+	keys := make([]int64, 0, simHashBands+anchorSentences)
+	for i := range simHashBands {
 		keys = append(keys, int64(mix64(uint64(i+1)<<56^sh>>(16*i)&0xffff)))
 	}
 	type sentence struct {

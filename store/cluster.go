@@ -321,6 +321,11 @@ type clusterTx struct {
 	// stored maps the canonical URLs of the batch that are stored to
 	// their ids (nil: look each up), kept current by addArticle.
 	stored map[string]int64
+	// base, when set, reads what this transaction read when it began:
+	// refine loads and groups the next part through it while this
+	// transaction rebuilds the last (refineStories; nil in Recluster,
+	// whose refinement reads its own uncommitted stories).
+	base *sql.DB
 }
 
 // pendingVectors is a story_vectors row not yet written.

@@ -163,14 +163,22 @@ func reclusterOrder(ctx context.Context, tx *sql.Tx) ([]reclusterItem, error) {
 
 // loadReport reads back what clustering needs of a stored article.
 func (c *clusterTx) loadReport(ctx context.Context, id int64) (report, error) {
+	return scanReport(c.queryRow(ctx, reportQuery, id), id)
+}
+
+// reportQuery reads what loadReport needs of an article, by id.
+const reportQuery = `SELECT a.title, a.text, a.site, a.published, a.added_at, a.relevance,
+	coalesce((SELECT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
+		WHERE m.article_id = a.id AND m.is_primary = 1 AND e.kind = 'company' LIMIT 1), ''),
+	(SELECT max(value) FROM figures WHERE article_id = a.id AND +kind IN ('files', 'documents'))
+	FROM articles a WHERE a.id = ?`
+
+// scanReport reads report id from a row of reportQuery.
+func scanReport(row *sql.Row, id int64) (report, error) {
 	r := report{id: id}
 	var published sql.NullString
 	var added string
-	err := c.queryRow(ctx, `SELECT a.title, a.text, a.site, a.published, a.added_at, a.relevance,
-		coalesce((SELECT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id
-			WHERE m.article_id = a.id AND m.is_primary = 1 AND e.kind = 'company' LIMIT 1), ''),
-		(SELECT max(value) FROM figures WHERE article_id = a.id AND +kind IN ('files', 'documents'))
-		FROM articles a WHERE a.id = ?`, id).Scan(&r.title, &r.text, &r.site, &published, &added, &r.relevance, &r.primary, &r.files)
+	err := row.Scan(&r.title, &r.text, &r.site, &published, &added, &r.relevance, &r.primary, &r.files)
 	if err != nil {
 		return r, err
 	}

@@ -148,13 +148,17 @@ func (c *clusterTx) refine(ctx context.Context, now time.Time, seeds []int64) er
 		parent[x] = r
 		return r
 	}
-	for _, s := range seeds {
+	neighbours := make([][]int64, len(seeds))
+	err := c.eachOnBase(ctx, len(seeds), func(ctx context.Context, q rowQuerier, i int) (err error) {
+		neighbours[i], err = neighbourStories(ctx, q, seeds[i])
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, s := range seeds {
 		find(s)
-		ns, err := c.neighbourStories(ctx, s)
-		if err != nil {
-			return err
-		}
-		for _, n := range ns {
+		for _, n := range neighbours[i] {
 			if a, b := find(s), find(n); a != b {
 				parent[max(a, b)] = min(a, b)
 			}
@@ -170,32 +174,38 @@ func (c *clusterTx) refine(ctx context.Context, now time.Time, seeds []int64) er
 		roots = append(roots, r)
 	}
 	slices.Sort(roots)
+	var stories []int64
+	for _, r := range roots {
+		g := groups[r]
+		slices.Sort(g)
+		stories = append(stories, g...)
+	}
+	sizes := make([]int, len(stories))
+	err = c.eachOnBase(ctx, len(stories), func(ctx context.Context, q rowQuerier, i int) error {
+		return q.queryRow(ctx, "SELECT count(*) FROM articles WHERE story_id = ? AND duplicate_of IS NULL", stories[i]).Scan(&sizes[i])
+	})
+	if err != nil {
+		return err
+	}
 	// Pack groups into parts of at most maxRefineArticles reports.
 	var parts [][]int64
 	var part []int64
 	size := 0
-	for _, r := range roots {
-		g := groups[r]
-		slices.Sort(g)
-		for _, s := range g {
-			var n int
-			if err := c.queryRow(ctx, "SELECT count(*) FROM articles WHERE story_id = ? AND duplicate_of IS NULL", s).Scan(&n); err != nil {
-				return err
-			}
-			if size > 0 && size+n > maxRefineArticles {
-				parts = append(parts, part)
-				part, size = nil, 0
-			}
-			part = append(part, s)
-			size += n
+	for i, s := range stories {
+		n := sizes[i]
+		if size > 0 && size+n > maxRefineArticles {
+			parts = append(parts, part)
+			part, size = nil, 0
 		}
+		part = append(part, s)
+		size += n
 	}
 	if len(part) > 0 {
 		parts = append(parts, part)
 	}
 	if c.base == nil {
 		for _, part := range parts {
-			items, err := c.loadPart(ctx, part)
+			items, err := loadPart(ctx, c, part)
 			if err != nil {
 				return err
 			}
@@ -208,78 +218,9 @@ func (c *clusterTx) refine(ctx context.Context, now time.Time, seeds []int64) er
 	return c.refinePipelined(ctx, now, parts)
 }
 
-// refinePipelined is refine's loop over parts with two at work at once:
-// one goroutine loads the next part through c.base and groups it (on
-// every core) while this one rebuilds the stories of the last. Parts
-// share no story, so a part's rows are the same before and after the
-// others are rebuilt. Loading and grouping were half the time of an
-// import's refinement at 100,000 articles.
-func (c *clusterTx) refinePipelined(ctx context.Context, now time.Time, parts [][]int64) error {
-	type grouped struct {
-		items []refineItem
-		label []int
-		err   error
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	ready := make(chan grouped, 1)
-	var wg sync.WaitGroup
-	// Shutdown: stop the loader, wait for it.
-	defer wg.Wait()
-	defer cancel()
-	wg.Go(func() {
-		defer close(ready)
-		send := func(g grouped) bool {
-			select {
-			case ready <- g:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
-		rtx, err := c.base.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-		if err != nil {
-			send(grouped{err: err})
-			return
-		}
-		defer rtx.Rollback()
-		pr, err := newPartReader(ctx, rtx)
-		if err != nil {
-			send(grouped{err: err})
-			return
-		}
-		defer pr.close()
-		for _, part := range parts {
-			items, err := pr.load(ctx, part)
-			if err != nil {
-				send(grouped{err: err})
-				return
-			}
-			g := grouped{items: items}
-			if len(items) >= 2 {
-				g.label = c.group(items)
-			}
-			if !send(g) {
-				return
-			}
-		}
-	})
-	for g := range ready {
-		if g.err != nil {
-			return g.err
-		}
-		if g.label == nil {
-			continue
-		}
-		if err := c.rebuildChanged(ctx, now, g.items, g.label); err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
-}
-
 // neighbourStories are stories sharing index terms with story s.
-func (c *clusterTx) neighbourStories(ctx context.Context, s int64) ([]int64, error) {
-	rows, err := c.query(ctx, "SELECT term FROM story_terms WHERE story_id = ?", s)
+func neighbourStories(ctx context.Context, q rowQuerier, s int64) ([]int64, error) {
+	rows, err := q.query(ctx, "SELECT term FROM story_terms WHERE story_id = ?", s)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +237,7 @@ func (c *clusterTx) neighbourStories(ctx context.Context, s int64) ([]int64, err
 	if err := rows.Err(); err != nil || len(args) == 0 {
 		return nil, err
 	}
-	rows, err = c.query(ctx, unionPostings("story_terms", "term", "story_id, term", len(args)/2), args...)
+	rows, err = q.query(ctx, unionPostings("story_terms", "term", "story_id, term", len(args)/2), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -327,19 +268,186 @@ func (c *clusterTx) neighbourStories(ctx context.Context, s int64) ([]int64, err
 	return ids[:min(len(ids), refineNeighbours)], nil
 }
 
+// rowQuerier runs read statements: a clusterTx, or a baseReader.
+type rowQuerier interface {
+	query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	queryRow(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// baseReader reads through a read transaction on c.base, each statement
+// prepared once.
+type baseReader struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func beginBase(ctx context.Context, db *sql.DB) (*baseReader, error) {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	return &baseReader{tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+}
+
+func (b *baseReader) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := b.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := b.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	b.stmts[query] = s
+	return s, nil
+}
+
+func (b *baseReader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := b.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (b *baseReader) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := b.stmt(ctx, query)
+	if err != nil {
+		// The error surfaces from Scan.
+		return b.tx.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+func (b *baseReader) close() {
+	for _, s := range b.stmts {
+		s.Close()
+	}
+	b.tx.Rollback()
+}
+
+// eachOnBase calls f(0..n-1): on c's own transaction without c.base,
+// otherwise on GOMAXPROCS read transactions at once (each f call reads
+// through the one it is given).
+func (c *clusterTx) eachOnBase(ctx context.Context, n int, f func(ctx context.Context, q rowQuerier, i int) error) error {
+	if c.base == nil {
+		for i := range n {
+			if err := f(ctx, c, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			b, err := beginBase(ctx, c.base)
+			if err != nil {
+				cancel(err)
+				return
+			}
+			defer b.close()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := f(ctx, b, i); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// refinePipelined is refine's loop over parts with three at work at once:
+// one goroutine loads part i+2 through c.base, another groups part i+1 (on
+// every core), and this one rebuilds the stories of part i. Parts share no
+// story, so a part's rows are the same before and after the others are
+// rebuilt. Loading and grouping were most of the time of an import's
+// refinement at 100,000 articles.
+func (c *clusterTx) refinePipelined(ctx context.Context, now time.Time, parts [][]int64) error {
+	type stage struct {
+		items []refineItem
+		label []int
+		err   error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	loaded := make(chan stage, 1)
+	grouped := make(chan stage, 1)
+	var wg sync.WaitGroup
+	// Shutdown: stop both goroutines, wait for them.
+	defer wg.Wait()
+	defer cancel()
+	send := func(ch chan<- stage, st stage) bool {
+		select {
+		case ch <- st:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	wg.Go(func() {
+		defer close(loaded)
+		b, err := beginBase(ctx, c.base)
+		if err != nil {
+			send(loaded, stage{err: err})
+			return
+		}
+		defer b.close()
+		for _, part := range parts {
+			items, err := loadPart(ctx, b, part)
+			if !send(loaded, stage{items: items, err: err}) || err != nil {
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		defer close(grouped)
+		for st := range loaded {
+			if st.err == nil && len(st.items) >= 2 {
+				st.label = c.group(st.items)
+			}
+			if !send(grouped, st) || st.err != nil {
+				return
+			}
+		}
+	})
+	for st := range grouped {
+		if st.err != nil {
+			return st.err
+		}
+		if st.label == nil {
+			continue
+		}
+		if err := c.rebuildChanged(ctx, now, st.items, st.label); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
 // partQuery lists a story's reports, duplicate copies aside.
 const partQuery = "SELECT id FROM articles WHERE story_id = ? AND duplicate_of IS NULL ORDER BY id"
 
 // loadPart reads the reports of a part's stories (duplicate copies aside).
-func (c *clusterTx) loadPart(ctx context.Context, stories []int64) ([]refineItem, error) {
+func loadPart(ctx context.Context, q rowQuerier, stories []int64) ([]refineItem, error) {
 	var items []refineItem
 	for _, s := range stories {
-		ids, err := storyReports(c.query(ctx, partQuery, s))
+		ids, err := storyReports(q.query(ctx, partQuery, s))
 		if err != nil {
 			return nil, err
 		}
 		for _, id := range ids {
-			r, err := c.loadReport(ctx, id)
+			r, err := scanReport(q.queryRow(ctx, reportQuery, id), id)
 			if err != nil {
 				return nil, err
 			}
@@ -347,48 +455,6 @@ func (c *clusterTx) loadPart(ctx context.Context, stories []int64) ([]refineItem
 		}
 	}
 	return items, nil
-}
-
-// partReader is loadPart through another transaction (refinePipelined),
-// its statements prepared once.
-type partReader struct {
-	reports, report *sql.Stmt
-}
-
-func newPartReader(ctx context.Context, tx *sql.Tx) (*partReader, error) {
-	reports, err := tx.PrepareContext(ctx, partQuery)
-	if err != nil {
-		return nil, err
-	}
-	report, err := tx.PrepareContext(ctx, reportQuery)
-	if err != nil {
-		reports.Close()
-		return nil, err
-	}
-	return &partReader{reports, report}, nil
-}
-
-func (pr *partReader) load(ctx context.Context, stories []int64) ([]refineItem, error) {
-	var items []refineItem
-	for _, s := range stories {
-		ids, err := storyReports(pr.reports.QueryContext(ctx, s))
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			r, err := scanReport(pr.report.QueryRowContext(ctx, id), id)
-			if err != nil {
-				return nil, err
-			}
-			items = append(items, refineItem{r: r, story: s})
-		}
-	}
-	return items, nil
-}
-
-func (pr *partReader) close() {
-	pr.reports.Close()
-	pr.report.Close()
 }
 
 // storyReports reads the ids partQuery returns.

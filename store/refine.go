@@ -538,24 +538,28 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 		d := a.seen.Sub(b.seen)
 		return d <= c.window && -d <= c.window
 	}
-	// The all-pairs cosines are the quadratic part. Each vector is
-	// rewritten over the part's own term numbers, so that a row's vector,
-	// spread into a dense array once, meets every other vector by direct
-	// look-up rather than a merge of two sorted lists; the shared terms
-	// are still summed in hash order, so every cosine is bit for bit the
-	// one dot gives.
+	// The all-pairs cosines are the quadratic part, computed a term at a
+	// time: each vector is rewritten over the part's own term numbers,
+	// and a row's terms, taken in hash order, add their products into one
+	// accumulator per later report through the term's postings. Only
+	// pairs sharing a term cost anything, and each cosine is still the
+	// sum of the shared terms' products in hash order, bit for bit the one
+	// dot gives.
+	type posting struct {
+		j int32
+		w float32
+	}
 	termIndex := map[termHash]int32{}
-	idx := make([][]int32, n)
-	for i := range items {
-		v := items[i].vec
-		idx[i] = make([]int32, len(v))
-		for k, t := range v {
+	var postings [][]posting
+	for j := range items {
+		for _, t := range items[j].vec {
 			x, ok := termIndex[t.h]
 			if !ok {
-				x = int32(len(termIndex))
+				x = int32(len(postings))
 				termIndex[t.h] = x
+				postings = append(postings, nil)
 			}
-			idx[i][k] = x
+			postings[x] = append(postings[x], posting{int32(j), t.w})
 		}
 	}
 	type pair struct {
@@ -564,25 +568,29 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 		flags pairFlags
 	}
 	above := make([][]pair, n) // above[i]: pairs (i, j > i) with a positive cosine
-	var dense sync.Pool
+	var accs sync.Pool
 	parallel(n, func(i int) {
-		d, _ := dense.Get().([]float32)
-		if d == nil {
-			d = make([]float32, len(termIndex))
+		acc, _ := accs.Get().([]float64)
+		if acc == nil {
+			acc = make([]float64, n)
 		}
-		for k, t := range items[i].vec {
-			d[idx[i][k]] = t.w
+		for _, t := range items[i].vec {
+			p := postings[termIndex[t.h]]
+			// Postings are in item order: the later reports are a suffix.
+			k, _ := slices.BinarySearchFunc(p, int32(i+1), func(q posting, j int32) int { return cmp.Compare(q.j, j) })
+			wi := float64(t.w)
+			for _, q := range p[k:] {
+				acc[q.j] += wi * float64(q.w)
+			}
 		}
 		var out []pair
 		for j := i + 1; j < n; j++ {
-			if !allowed(&items[i].r, &items[j].r) {
+			w := acc[j]
+			if w == 0 {
 				continue
 			}
-			var w float64
-			for k, t := range items[j].vec {
-				w += float64(d[idx[j][k]]) * float64(t.w)
-			}
-			if w <= 0 {
+			acc[j] = 0
+			if w < 0 || !allowed(&items[i].r, &items[j].r) {
 				continue
 			}
 			// The clusterer's own bar for the pair: a group with a
@@ -602,11 +610,8 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 			}
 			out = append(out, pair{j, w, f})
 		}
-		for k := range items[i].vec {
-			d[idx[i][k]] = 0
-		}
 		above[i] = out
-		dense.Put(d)
+		accs.Put(acc)
 	})
 	// First order: each report's refineK most similar allowed others.
 	nearest := make([][]neighbour, n)

@@ -281,3 +281,28 @@ func referenceAverageLink(c *clusterTx, items []refineItem, sim []map[int]float6
 		}
 	}
 }
+
+// BenchmarkSecondOrder measures the refinement's quadratic step on a
+// part of 1,000 reports that may all join (one window, no primary
+// companies), with vectors of 150 terms from a 5,000-word vocabulary:
+//
+//	go test ./store -run '^$' -bench SecondOrder
+func BenchmarkSecondOrder(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 4))
+	t0 := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	items := make([]refineItem, 1000)
+	for i := range items {
+		f := newFeatures()
+		for range 150 {
+			f.uni[fmt.Sprintf("w%d", r.IntN(5000))] += 1
+		}
+		items[i] = refineItem{
+			r:   report{id: int64(i + 1), seen: t0.Add(time.Duration(r.IntN(7*24)) * time.Hour)},
+			vec: f.weigh(func(string) float64 { return 1 + r.Float64() }),
+		}
+	}
+	c := &clusterTx{window: DefaultStoryWindow}
+	for b.Loop() {
+		c.secondOrder(items)
+	}
+}

@@ -563,8 +563,8 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 		}
 	}
 	type pair struct {
-		j     int
 		w     float64
+		j     int32
 		flags pairFlags
 	}
 	above := make([][]pair, n) // above[i]: pairs (i, j > i) with a positive cosine
@@ -583,7 +583,16 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 				acc[q.j] += wi * float64(q.w)
 			}
 		}
-		var out []pair
+		// Counted first, so the row is allocated once at its size: rows
+		// hold every pair with a positive cosine, most of a part's
+		// allocations.
+		size := 0
+		for j := i + 1; j < n; j++ {
+			if w := acc[j]; w > 0 && allowed(&items[i].r, &items[j].r) {
+				size++
+			}
+		}
+		out := make([]pair, 0, size)
 		for j := i + 1; j < n; j++ {
 			w := acc[j]
 			if w == 0 {
@@ -608,7 +617,7 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 			if w >= thr {
 				f |= strong
 			}
-			out = append(out, pair{j, w, f})
+			out = append(out, pair{w, int32(j), f})
 		}
 		above[i] = out
 		accs.Put(acc)
@@ -634,8 +643,8 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 	}
 	for i, ps := range above {
 		for _, p := range ps {
-			offer(i, neighbour{p.j, p.w})
-			offer(p.j, neighbour{i, p.w})
+			offer(i, neighbour{int(p.j), p.w})
+			offer(int(p.j), neighbour{i, p.w})
 		}
 	}
 	// Second order: cosine of the sparse rows, for pairs sharing an entry.
@@ -683,8 +692,8 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 	}
 	for i, ps := range above {
 		for _, p := range ps {
-			if _, ok := sim[i][p.j]; ok && p.flags != 0 {
-				flags[i][p.j], flags[p.j][i] = p.flags, p.flags
+			if _, ok := sim[i][int(p.j)]; ok && p.flags != 0 {
+				flags[i][int(p.j)], flags[p.j][i] = p.flags, p.flags
 			}
 		}
 	}

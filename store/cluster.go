@@ -270,10 +270,9 @@ func (db *DB) StoryWindow() time.Duration {
 // clusterTx is the clustering side of one write transaction: it holds the
 // state's lock and the transaction's prepared statements.
 type clusterTx struct {
-	tx     *sql.Tx
+	txStmts
 	st     *clusterState
 	window time.Duration
-	stmts  map[string]*sql.Stmt
 	// During Recluster: each article's story before, so that a rebuilt
 	// story keeps the id of its first report's old story (links and digest
 	// history stay valid), and which old ids are taken.
@@ -595,7 +594,7 @@ func (db *DB) inClusterTx(ctx context.Context, fn func(c *clusterTx) error) erro
 func (db *DB) beginCluster(ctx context.Context, tx *sql.Tx) (*clusterTx, error) {
 	st := &db.clu
 	st.mu.Lock()
-	c := &clusterTx{tx: tx, st: st, window: st.window, stmts: map[string]*sql.Stmt{}}
+	c := &clusterTx{txStmts: newTxStmts(tx), st: st, window: st.window}
 	if c.window <= 0 {
 		c.window = DefaultStoryWindow
 	}
@@ -646,9 +645,7 @@ func (db *DB) beginCluster(ctx context.Context, tx *sql.Tx) (*clusterTx, error) 
 // frequencies, stories and entities no longer match the database and are
 // dropped.
 func (c *clusterTx) end(committed bool) {
-	for _, s := range c.stmts {
-		s.Close()
-	}
+	c.closeStmts()
 	st := c.st
 	if !c.deferTerms {
 		// Only AddArticles transactions keep them current.
@@ -840,16 +837,33 @@ func (c *clusterTx) idf(word string) float64 {
 	return math.Log((n+1)/(df+1)) + 1
 }
 
-func (c *clusterTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := c.stmts[query]; ok {
+// txStmts prepares each statement once per transaction.
+type txStmts struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func newTxStmts(tx *sql.Tx) txStmts {
+	return txStmts{tx: tx, stmts: map[string]*sql.Stmt{}}
+}
+
+func (t *txStmts) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := c.tx.PrepareContext(ctx, query)
+	s, err := t.tx.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	c.stmts[query] = s
+	t.stmts[query] = s
 	return s, nil
+}
+
+// closeStmts closes the prepared statements.
+func (t *txStmts) closeStmts() {
+	for _, s := range t.stmts {
+		s.Close()
+	}
 }
 
 // quiet returns ctx's error, if it is done, else a context with ctx's

@@ -277,8 +277,7 @@ type rowQuerier interface {
 // baseReader reads through a read transaction on c.base, each statement
 // prepared once.
 type baseReader struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
+	txStmts
 }
 
 func beginBase(ctx context.Context, db *sql.DB) (*baseReader, error) {
@@ -286,19 +285,7 @@ func beginBase(ctx context.Context, db *sql.DB) (*baseReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &baseReader{tx: tx, stmts: map[string]*sql.Stmt{}}, nil
-}
-
-func (b *baseReader) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := b.stmts[query]; ok {
-		return s, nil
-	}
-	s, err := b.tx.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	b.stmts[query] = s
-	return s, nil
+	return &baseReader{newTxStmts(tx)}, nil
 }
 
 func (b *baseReader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -319,9 +306,7 @@ func (b *baseReader) queryRow(ctx context.Context, query string, args ...any) *s
 }
 
 func (b *baseReader) close() {
-	for _, s := range b.stmts {
-		s.Close()
-	}
+	b.closeStmts()
 	b.tx.Rollback()
 }
 

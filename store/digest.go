@@ -412,20 +412,7 @@ func digestEntityNames(ctx context.Context, tx *sql.Tx, storyID int64, kind, ski
 }
 
 func digestIDs(ctx context.Context, q digestQueryer, query string, args ...any) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanIDs(q.QueryContext(ctx, query, args...))
 }
 
 // FailingFeed is a feed that has not been polled successfully for a while.

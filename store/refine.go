@@ -427,7 +427,7 @@ const partQuery = "SELECT id FROM articles WHERE story_id = ? AND duplicate_of I
 func loadPart(ctx context.Context, q rowQuerier, stories []int64) ([]refineItem, error) {
 	var items []refineItem
 	for _, s := range stories {
-		ids, err := storyReports(q.query(ctx, partQuery, s))
+		ids, err := scanIDs(q.query(ctx, partQuery, s))
 		if err != nil {
 			return nil, err
 		}
@@ -442,8 +442,8 @@ func loadPart(ctx context.Context, q rowQuerier, stories []int64) ([]refineItem,
 	return items, nil
 }
 
-// storyReports reads the ids partQuery returns.
-func storyReports(rows *sql.Rows, err error) ([]int64, error) {
+// scanIDs reads a query's single integer column (ids), closing rows.
+func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}

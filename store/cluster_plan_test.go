@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"slices"
@@ -132,5 +133,20 @@ func TestTopVoted(t *testing.T) {
 		if got := topVoted(slices.Clone(postings), primary); !slices.Equal(got, want) {
 			t.Fatalf("topVoted = %v, want %v", got, want)
 		}
+	}
+}
+
+// BenchmarkPrepareText measures the clusterer's per-report text work (on
+// the import's workers) on a generated report of ~140 words:
+//
+//	go test ./store -run '^$' -bench PrepareText -benchmem
+func BenchmarkPrepareText(b *testing.B) {
+	title := "Torzel Systems says hackers accessed 27445 files in supply-chain attack"
+	var text strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&text, "Torzel Systems said on Tuesday that intruders had copied %d engineering files from servers in Kallon, and that the Defense Ministry had been told of attack number %d. ", 1000+i, i)
+	}
+	for b.Loop() {
+		prepareText(title, text.String())
 	}
 }

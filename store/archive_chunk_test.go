@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,3 +149,47 @@ func groupingDump(t *testing.T, db *DB) string {
 	}
 	return b.String()
 }
+
+// Cancelled while a batch is being decided chunk by chunk, an import keeps
+// exactly the batches it committed, and says so.
+func TestImportChunksCancelKeepsCommitted(t *testing.T) {
+	defer func(n int) { importChunk = n }(importChunk)
+	importChunk = 7
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "cancel.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var buf bytes.Buffer
+	for i := range 1000 {
+		fmt.Fprintf(&buf, `{"url":"https://example.org/%d","title":"Report %d","text":"Text of report number %d."}`+"\n", i, i, i)
+	}
+	half := buf.Len() / 2
+	r := readerFunc(func(p []byte) (int, error) {
+		if half <= 0 {
+			cancel()
+			return 0, io.EOF
+		}
+		p = p[:min(len(p), half, 512)]
+		n, err := buf.Read(p)
+		half -= n
+		return n, err
+	})
+	stats, err := db.ImportJSONL(ctx, r, ImportOptions{BatchSize: 50})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("ImportJSONL error = %v, want context.Canceled", err)
+	}
+	var stored int
+	if err := db.read.QueryRow("SELECT count(*) FROM articles").Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored != stats.Added || stats.Added%50 != 0 || stats.Lines != stats.Added {
+		t.Errorf("stats = %+v with %d articles stored; want whole batches of 50, all counted", stats, stored)
+	}
+}
+
+type readerFunc func(p []byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }

@@ -24,6 +24,20 @@ type retrySite struct {
 	flaky, gone atomic.Int32
 }
 
+// newRetryStore serves a retry site and stores its feed in a new database.
+func newRetryStore(t *testing.T, flakyFails int32) (*retrySite, *store.DB) {
+	t.Helper()
+	s := newRetrySite(t, flakyFails)
+	db := openStore(t)
+	addFeed(t, db, s.srv.URL+"/feed.xml")
+	return s, db
+}
+
+// retryClient fetches from the test server without delays.
+func retryClient() *fetch.Client {
+	return fetch.NewClient(fetch.Options{PerHostDelay: -1, Timeout: 5 * time.Second, AllowPrivate: true})
+}
+
 func newRetrySite(t *testing.T, flakyFails int32) *retrySite {
 	t.Helper()
 	s := &retrySite{flakyFails: flakyFails}
@@ -127,10 +141,8 @@ func pollWith(t *testing.T, p *fetch.Poller, db *store.DB) fetch.Summary {
 // the next poll (here a 304 of the feed), and its text, entities and figures
 // replace the feed item's; a 404 is not tried again.
 func TestPollRetriesFailedPage(t *testing.T) {
-	s := newRetrySite(t, 1)
-	db := openStore(t)
-	addFeed(t, db, s.srv.URL+"/feed.xml")
-	c := fetch.NewClient(fetch.Options{PerHostDelay: -1, Timeout: 5 * time.Second, AllowPrivate: true})
+	s, db := newRetryStore(t, 1)
+	c := retryClient()
 	p := &fetch.Poller{Client: c, Store: db}
 
 	sum := pollWith(t, p, db)
@@ -197,10 +209,8 @@ func TestPollRetriesFailedPage(t *testing.T) {
 // MaxPageAttempts times in all, and not at all once its article is older
 // than PageRetryWindow.
 func TestPollRetryLimits(t *testing.T) {
-	s := newRetrySite(t, 1000)
-	db := openStore(t)
-	addFeed(t, db, s.srv.URL+"/feed.xml")
-	c := fetch.NewClient(fetch.Options{PerHostDelay: -1, Timeout: 5 * time.Second, AllowPrivate: true})
+	s, db := newRetryStore(t, 1000)
+	c := retryClient()
 	p := &fetch.Poller{Client: c, Store: db}
 	for range fetch.MaxPageAttempts + 2 {
 		pollWith(t, p, db)
@@ -212,9 +222,7 @@ func TestPollRetryLimits(t *testing.T) {
 		t.Errorf("got %+v, want %d attempts and the 503", a, fetch.MaxPageAttempts)
 	}
 
-	s2 := newRetrySite(t, 1000)
-	db2 := openStore(t)
-	addFeed(t, db2, s2.srv.URL+"/feed.xml")
+	s2, db2 := newRetryStore(t, 1000)
 	pollWith(t, &fetch.Poller{Client: c, Store: db2}, db2)
 	later := &fetch.Poller{Client: c, Store: db2, Now: func() time.Time {
 		return time.Now().Add(fetch.PageRetryWindow + time.Hour)

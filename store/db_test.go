@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -37,6 +38,31 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	db.Close()
+}
+
+// TestFTSHashSize: FTS5 must buffer a whole import transaction's terms
+// before writing a segment (migration 0009); with its 1 MB default a
+// large import spends most of a second re-merging small segments.
+func TestFTSHashSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	ctx := context.Background()
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var got int64
+	if err := raw.QueryRowContext(ctx, "SELECT v FROM articles_fts_config WHERE k = 'hashsize'").Scan(&got); err != nil {
+		t.Fatalf("read hashsize: %v", err)
+	}
+	if want := int64(16 << 20); got != want {
+		t.Errorf("articles_fts hashsize = %d, want %d", got, want)
+	}
 }
 
 func TestAddArticleSameCanonicalURLOnce(t *testing.T) {

@@ -148,11 +148,7 @@ func (c *clusterTx) refine(ctx context.Context, now time.Time, seeds []int64) er
 		parent[x] = r
 		return r
 	}
-	neighbours := make([][]int64, len(seeds))
-	err := c.eachOnBase(ctx, len(seeds), func(ctx context.Context, q rowQuerier, i int) (err error) {
-		neighbours[i], err = neighbourStories(ctx, q, seeds[i])
-		return err
-	})
+	neighbours, err := c.neighboursOf(ctx, seeds)
 	if err != nil {
 		return err
 	}
@@ -218,7 +214,87 @@ func (c *clusterTx) refine(ctx context.Context, now time.Time, seeds []int64) er
 	return c.refinePipelined(ctx, now, parts)
 }
 
-// neighbourStories are stories sharing index terms with story s.
+// neighbourScanRatio (a variable for the tests): neighboursOf reads the whole term index once, rather
+// than each seed's terms and their postings, when there is a seed for
+// every neighbourScanRatio stories or fewer. A seed's statements cost
+// about as much as reading 360 index rows, and a story has about 15.
+var neighbourScanRatio int64 = 24
+
+// neighboursOf returns neighbourStories of each seed (in seeds' order),
+// through c.base when set.
+func (c *clusterTx) neighboursOf(ctx context.Context, seeds []int64) ([][]int64, error) {
+	neighbours := make([][]int64, len(seeds))
+	var stories int64
+	if err := c.queryRow(ctx, "SELECT coalesce(max(id), 0) FROM stories").Scan(&stories); err != nil {
+		return nil, err
+	}
+	if int64(len(seeds))*neighbourScanRatio < stories {
+		err := c.eachOnBase(ctx, len(seeds), func(ctx context.Context, q rowQuerier, i int) (err error) {
+			neighbours[i], err = neighbourStories(ctx, q, seeds[i])
+			return err
+		})
+		return neighbours, err
+	}
+	var q rowQuerier = c
+	if c.base != nil {
+		b, err := beginBase(ctx, c.base)
+		if err != nil {
+			return nil, err
+		}
+		defer b.close()
+		q = b
+	}
+	// The index in key order: each term's stories ascending, so its last
+	// refineNeighbours are the postings neighbourStories reads.
+	rows, err := q.query(ctx, "SELECT term, story_id FROM story_terms ORDER BY term, story_id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	index := seedIndex(seeds)
+	seedTerms := make([][]int64, len(seeds))
+	newest := map[int64][]int64{}
+	for rows.Next() {
+		var h, id int64
+		if err := rows.Scan(&h, &id); err != nil {
+			return nil, err
+		}
+		p := newest[h]
+		if len(p) == refineNeighbours {
+			p = append(p[:0], p[1:]...)
+		}
+		newest[h] = append(p, id)
+		if i, ok := index[id]; ok {
+			seedTerms[i] = append(seedTerms[i], h)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, s := range seeds {
+		votes := map[int64]int{}
+		for _, h := range seedTerms[i] {
+			for _, id := range newest[h] {
+				if id != s {
+					votes[id]++
+				}
+			}
+		}
+		neighbours[i] = mostVoted(votes)
+	}
+	return neighbours, nil
+}
+
+func seedIndex(seeds []int64) map[int64]int {
+	m := make(map[int64]int, len(seeds))
+	for i, s := range seeds {
+		m[s] = i
+	}
+	return m
+}
+
+// neighbourStories are stories sharing index terms with story s: those
+// among the refineNeighbours newest stories of most of s's terms.
 func neighbourStories(ctx context.Context, q rowQuerier, s int64) ([]int64, error) {
 	rows, err := q.query(ctx, "SELECT term FROM story_terms WHERE story_id = ?", s)
 	if err != nil {
@@ -255,6 +331,12 @@ func neighbourStories(ctx context.Context, q rowQuerier, s int64) ([]int64, erro
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	return mostVoted(votes), nil
+}
+
+// mostVoted returns the refineNeighbours stories with the most votes, ties
+// to the newest.
+func mostVoted(votes map[int64]int) []int64 {
 	ids := make([]int64, 0, len(votes))
 	for id := range votes {
 		ids = append(ids, id)
@@ -265,7 +347,7 @@ func neighbourStories(ctx context.Context, q rowQuerier, s int64) ([]int64, erro
 		}
 		return cmp.Compare(b, a)
 	})
-	return ids[:min(len(ids), refineNeighbours)], nil
+	return ids[:min(len(ids), refineNeighbours)]
 }
 
 // rowQuerier runs read statements: a clusterTx, or a baseReader.

@@ -598,12 +598,28 @@ func closer(a, b neighbour) bool {
 // pairs' first-order evidence (pairFlags).
 func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flags []map[int]pairFlags) {
 	n := len(items)
-	allowed := func(a, b *report) bool {
+	// The window is checked on nanoseconds since 1970, read once per
+	// report (time.Time.Sub was a tenth of this function), when they
+	// cannot overflow; the pairs checked are most of a part's n².
+	seen := make([]int64, n)
+	inRange := true
+	for i := range items {
+		t := items[i].r.seen
+		inRange = inRange && t.Year() > 1700 && t.Year() < 2200
+		seen[i] = t.UnixNano()
+	}
+	window := int64(c.window)
+	allowed := func(i, j int) bool {
+		a, b := &items[i].r, &items[j].r
 		if a.primary != "" && b.primary != "" && a.primary != b.primary {
 			return false
 		}
-		d := a.seen.Sub(b.seen)
-		return d <= c.window && -d <= c.window
+		if !inRange {
+			d := a.seen.Sub(b.seen)
+			return d <= c.window && -d <= c.window
+		}
+		d := seen[i] - seen[j]
+		return d <= window && -d <= window
 	}
 	// The all-pairs cosines are the quadratic part, computed a term at a
 	// time: each vector is rewritten over the part's own term numbers,
@@ -655,7 +671,7 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 		// allocations.
 		size := 0
 		for j := i + 1; j < n; j++ {
-			if w := acc[j]; w > 0 && allowed(&items[i].r, &items[j].r) {
+			if w := acc[j]; w > 0 && allowed(i, j) {
 				size++
 			}
 		}
@@ -666,7 +682,7 @@ func (c *clusterTx) secondOrder(items []refineItem) (sim []map[int]float64, flag
 				continue
 			}
 			acc[j] = 0
-			if w < 0 || !allowed(&items[i].r, &items[j].r) {
+			if w < 0 || !allowed(i, j) {
 				continue
 			}
 			// The clusterer's own bar for the pair: a group with a

@@ -230,7 +230,7 @@ func BenchmarkSearchDB(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			benchLatency(b, func() (int, error) {
-				r, err := db.Search(ctx, c.query, c.f)
+				r, _, err := db.Search(ctx, c.query, c.f, store.SearchOptions{})
 				return len(r), err
 			})
 		})
@@ -240,7 +240,7 @@ func BenchmarkSearchDB(b *testing.B) {
 		benchLatency(b, func() (int, error) {
 			c := cases[i%len(cases)]
 			i++
-			r, err := db.Search(ctx, c.query, c.f)
+			r, _, err := db.Search(ctx, c.query, c.f, store.SearchOptions{})
 			return len(r), err
 		})
 	})

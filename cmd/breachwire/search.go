@@ -42,7 +42,7 @@ func runSearch(ctx context.Context, app *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	results, err := db.Search(ctx, query, f)
+	results, _, err := db.Search(ctx, query, f, store.SearchOptions{})
 	if errors.Is(err, store.ErrBadQuery) {
 		return usageError{err.Error()}
 	}

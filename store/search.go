@@ -351,12 +351,15 @@ func (db *DB) searchDetails(ctx context.Context, match string, hits []searchHit)
 	// snippet() runs for the listed rows only. Running through the matches
 	// and picking them out is cheaper than a query per listed row (each
 	// sets up every term's segment iterators), even for 100,000 matches;
-	// the + keeps FTS5 from taking the list as rowid look-ups.
+	// the + keeps FTS5 from taking the list as rowid look-ups. The run is
+	// bounded by the lowest and highest listed id, which FTS5 seeks to: a
+	// search ranking the newest matches shows only those.
 	rows, err := db.read.QueryContext(ctx, `SELECT a.id, a.story_id, a.url, a.title, a.published, a.site,
 			snippet(articles_fts, 1, '`+SnippetOpen+`', '`+SnippetClose+`', '…', 16)
 		FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid
-		WHERE articles_fts MATCH ? AND +articles_fts.rowid IN (SELECT value FROM json_each(?))`,
-		match, string(idList))
+		WHERE articles_fts MATCH ? AND articles_fts.rowid BETWEEN ? AND ?
+			AND +articles_fts.rowid IN (SELECT value FROM json_each(?))`,
+		match, slices.Min(ids), slices.Max(ids), string(idList))
 	if err != nil {
 		return nil, err
 	}

@@ -65,7 +65,7 @@ type SearchResult struct {
 // all: when more pass the filter, it ranks the SearchRankMax newest (the
 // highest article ids, the reports stored last). A variable so that tests
 // can lower it.
-var SearchRankMax = 4000
+var SearchRankMax = 2000
 
 // SearchOptions are Search's settings beyond the Filter it shares with the
 // other queries.

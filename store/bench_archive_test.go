@@ -207,30 +207,41 @@ func processCPU() time.Duration {
 var benchSince = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // BenchmarkSearchDB measures typical searches over an existing database,
-// in-process (no process start):
+// in-process (no process start), and the mix of them in turn; rank-all is
+// the common word ranked over every match (SearchOptions.RankAll), kept out
+// of the mix. BENCH_SEARCH_RANK_MAX=n ranks the n newest matches instead of
+// store.SearchRankMax, to weigh another window:
 //
 //	BREACHWIRE_BENCH_DB=/tmp/lat100k.db go test ./store -run '^$' -bench 'SearchDB|StoriesDB' -benchtime 50x
 func BenchmarkSearchDB(b *testing.B) {
 	db := benchQueryDB(b)
 	ctx := context.Background()
-	cases := []struct {
+	if n := envInt("BENCH_SEARCH_RANK_MAX", 0); n > 0 {
+		saved := store.SearchRankMax
+		store.SearchRankMax = n
+		b.Cleanup(func() { store.SearchRankMax = saved })
+	}
+	type searchCase struct {
 		name, query string
 		f           store.Filter
-	}{
-		{"company", "Torzel Systems", store.Filter{}},
-		{"common-word-all", "ransomware", store.Filter{All: true}},
-		{"common-word", "ransomware", store.Filter{}},
-		{"two-words", "defense contractor", store.Filter{}},
-		{"phrase", `"email compromise"`, store.Filter{}},
-		{"figure", "19875", store.Filter{}},
-		{"common-since", "cyberattack", store.Filter{Since: benchSince}},
-		{"company-filter", "files", store.Filter{Company: "Torzel Systems"}},
-		{"or-not", "espionage OR intrusion NOT contract", store.Filter{}},
+		opt         store.SearchOptions
 	}
-	for _, c := range cases {
+	cases := []searchCase{
+		{"company", "Torzel Systems", store.Filter{}, store.SearchOptions{}},
+		{"common-word-all", "ransomware", store.Filter{All: true}, store.SearchOptions{}},
+		{"common-word", "ransomware", store.Filter{}, store.SearchOptions{}},
+		{"two-words", "defense contractor", store.Filter{}, store.SearchOptions{}},
+		{"phrase", `"email compromise"`, store.Filter{}, store.SearchOptions{}},
+		{"figure", "19875", store.Filter{}, store.SearchOptions{}},
+		{"common-since", "cyberattack", store.Filter{Since: benchSince}, store.SearchOptions{}},
+		{"company-filter", "files", store.Filter{Company: "Torzel Systems"}, store.SearchOptions{}},
+		{"or-not", "espionage OR intrusion NOT contract", store.Filter{}, store.SearchOptions{}},
+	}
+	rankAll := searchCase{"rank-all", "ransomware", store.Filter{}, store.SearchOptions{RankAll: true}}
+	for _, c := range append(slices.Clip(cases), rankAll) {
 		b.Run(c.name, func(b *testing.B) {
 			benchLatency(b, func() (int, error) {
-				r, err := db.Search(ctx, c.query, c.f)
+				r, _, err := db.Search(ctx, c.query, c.f, c.opt)
 				return len(r), err
 			})
 		})
@@ -240,7 +251,7 @@ func BenchmarkSearchDB(b *testing.B) {
 		benchLatency(b, func() (int, error) {
 			c := cases[i%len(cases)]
 			i++
-			r, err := db.Search(ctx, c.query, c.f)
+			r, _, err := db.Search(ctx, c.query, c.f, c.opt)
 			return len(r), err
 		})
 	})

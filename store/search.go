@@ -61,6 +61,33 @@ type SearchResult struct {
 	Score float64 `json:"score"`
 }
 
+// SearchRankMax is the most matches Search ranks unless asked to rank them
+// all: when more pass the filter, it ranks the SearchRankMax newest (the
+// highest article ids, the reports stored last). 2,000 is the largest round
+// window that keeps searches for common words near 15 ms at 100,000
+// articles (README, Performance). A variable so that tests can lower it.
+var SearchRankMax = 2000
+
+// SearchOptions are Search's settings beyond the Filter it shares with the
+// other queries.
+type SearchOptions struct {
+	// RankAll ranks every match that passes the filter, not just the
+	// SearchRankMax newest: exact over the whole archive, and slower for
+	// words in thousands of reports (bm25 costs about 1.5 µs a match).
+	RankAll bool
+}
+
+// SearchRanking says which matches a Search ranked.
+type SearchRanking struct {
+	// Cut is true when more matches passed the filter than Search ranked:
+	// it ranked only the Ranked newest, and older matches were not
+	// considered.
+	Cut bool
+	// Ranked is how many of the newest matches were ranked when Cut: the
+	// larger of SearchRankMax and the limit.
+	Ranked int
+}
+
 // Search runs a full-text query over article titles and text, best match
 // first, narrowed by f. The query language is FTS5's (words, "phrases",
 // AND, OR, NOT, parentheses, prefix*, title: and text:), made forgiving:
@@ -69,37 +96,48 @@ type SearchResult struct {
 // ErrBadQuery.
 //
 // Results are ordered by bm25 (titles weighing ten times the text), ties
-// by article id. The work is in two steps: searchHits finds the ids and
-// scores of the best matches, then one statement reads those articles and
-// makes their snippets, so snippet() runs only for the rows shown.
-func (db *DB) Search(ctx context.Context, query string, f Filter) ([]SearchResult, error) {
+// by article id, over the newest SearchRankMax matches that pass f (or
+// f.Limit, when larger); the ranking says when more matched. With
+// opt.RankAll, over every match. The work is in two steps: searchHits
+// finds the ids and scores of the best matches, then one statement reads
+// those articles and makes their snippets, so snippet() runs only for the
+// rows shown.
+func (db *DB) Search(ctx context.Context, query string, f Filter, opt SearchOptions) ([]SearchResult, SearchRanking, error) {
 	match, err := TranslateQuery(query)
 	if err != nil {
-		return nil, err
+		return nil, SearchRanking{}, err
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = defaultSearchLimit
 	}
-	hits, err := db.searchHits(ctx, match, f, limit, false)
+	window := 0 // rank every match
+	if !opt.RankAll {
+		window = max(SearchRankMax, limit)
+	}
+	hits, cut, err := db.searchHits(ctx, match, f, limit, window, false)
 	if err != nil {
-		return nil, searchError(query, err)
+		return nil, SearchRanking{}, searchError(query, err)
 	}
 	results, err := db.searchDetails(ctx, match, hits)
 	if err != nil {
-		return nil, searchError(query, err)
+		return nil, SearchRanking{}, searchError(query, err)
 	}
 	if len(results) < len(hits) {
 		// An indexed row without its article (never, while the triggers
 		// keep them in step): rank again, joining the articles.
-		if hits, err = db.searchHits(ctx, match, f, limit, true); err != nil {
-			return nil, searchError(query, err)
+		if hits, cut, err = db.searchHits(ctx, match, f, limit, window, true); err != nil {
+			return nil, SearchRanking{}, searchError(query, err)
 		}
 		if results, err = db.searchDetails(ctx, match, hits); err != nil {
-			return nil, searchError(query, err)
+			return nil, SearchRanking{}, searchError(query, err)
 		}
 	}
-	return results, nil
+	ranking := SearchRanking{Cut: cut}
+	if cut {
+		ranking.Ranked = window
+	}
+	return results, ranking, nil
 }
 
 // searchHit is one matching article and its bm25 score (lower is better,
@@ -120,43 +158,41 @@ const bm25Expr = "bm25(articles_fts, 10.0, 1.0)"
 var searchCandidateMax = 20000
 
 // searchHits returns the ids and scores of the (at most) limit best matches
-// of match that pass f, best first. Scoring is what a search costs (bm25
-// reads each match's length from the index, a B-tree look-up per match),
-// so only matches that pass f are scored, and it picks the cheaper of two
-// ways of checking them:
+// of match that pass f, best first, among the window newest that pass f
+// (window 0: among all), and whether more than window passed. Scoring is
+// what a search costs (bm25 reads each match's length from the index, a
+// B-tree look-up per match), so only matches that pass f and fall in the
+// window are scored, and it picks the cheaper of two ways of checking them:
 //
 //   - When an indexed filter (company, agency, files figure, published
 //     time) leaves few articles, their ids are listed once and each match
 //     is looked up in the list.
 //   - Otherwise each match is checked in the articles_filter index, the
 //     best kept by a bounded sort.
-func (db *DB) searchHits(ctx context.Context, match string, f Filter, limit int, join bool) ([]searchHit, error) {
+func (db *DB) searchHits(ctx context.Context, match string, f Filter, limit, window int, join bool) ([]searchHit, bool, error) {
 	conds, args := articleFilter(f, "a")
 	if len(conds) == 0 {
 		if !join {
 			// No filter: the full-text index alone; Search checks that
 			// every article is there.
-			return db.queryHits(ctx, `SELECT rowid, `+bm25Expr+` AS score
-				FROM articles_fts WHERE articles_fts MATCH ?
-				ORDER BY score, rowid LIMIT ?`, match, limit)
+			return db.rankHits(ctx, `SELECT articles_fts.rowid AS id, `+bm25Expr+` AS score
+				FROM articles_fts WHERE articles_fts MATCH ?`, []any{match}, limit, window)
 		}
-		return db.rankedHits(ctx, match, nil, nil, limit)
+		return db.rankedHits(ctx, match, nil, nil, limit, window)
 	}
 	if src, srcArgs, count, err := db.smallestSource(ctx, f); err != nil {
-		return nil, err
+		return nil, false, err
 	} else if count <= searchCandidateMax {
 		// The matches are run through and checked against the list; the
 		// + keeps FTS5 from taking it as rowid look-ups, one query each,
 		// where bm25 would count every phrase's matches again.
-		q := `SELECT articles_fts.rowid, ` + bm25Expr + ` AS score
+		q := `SELECT articles_fts.rowid AS id, ` + bm25Expr + ` AS score
 			FROM articles_fts CROSS JOIN articles a INDEXED BY articles_filter ON a.id = articles_fts.rowid
-			WHERE articles_fts MATCH ? AND +articles_fts.rowid IN (` + src + `) AND ` + strings.Join(conds, " AND ") + `
-			ORDER BY score, articles_fts.rowid
-			LIMIT ?`
-		qargs := append(append(append([]any{match}, srcArgs...), args...), limit)
-		return db.queryHits(ctx, q, qargs...)
+			WHERE articles_fts MATCH ? AND +articles_fts.rowid IN (` + src + `) AND ` + strings.Join(conds, " AND ")
+		qargs := append(append([]any{match}, srcArgs...), args...)
+		return db.rankHits(ctx, q, qargs, limit, window)
 	}
-	return db.rankedHits(ctx, match, conds, args, limit)
+	return db.rankedHits(ctx, match, conds, args, limit, window)
 }
 
 // smallestSource returns the subquery of article ids of the most selective
@@ -223,16 +259,61 @@ const filesSource = `SELECT article_id FROM figures
 	WHERE kind IN ('` + extract.KindFiles + `', '` + extract.KindDocuments + `') AND value >= ?`
 
 // rankedHits scores the matches of match that pass conds (conditions on
-// articles a; none: all pass) and returns the limit best. Each match is
-// checked first, from the articles_filter index rather than the article's
-// row, so only those that pass are scored, and a bounded sort keeps the
-// best limit (FTS5's own ORDER BY rank sorts every match).
-func (db *DB) rankedHits(ctx context.Context, match string, conds []string, args []any, limit int) ([]searchHit, error) {
+// articles a; none: all pass) and returns the limit best, among the window
+// newest (see rankHits). Each match is checked first, from the
+// articles_filter index rather than the article's row, so only those that
+// pass are scored.
+func (db *DB) rankedHits(ctx context.Context, match string, conds []string, args []any, limit, window int) ([]searchHit, bool, error) {
 	where := append([]string{"articles_fts MATCH ?"}, conds...)
-	return db.queryHits(ctx, `SELECT articles_fts.rowid, `+bm25Expr+` AS score
+	return db.rankHits(ctx, `SELECT articles_fts.rowid AS id, `+bm25Expr+` AS score
 		FROM articles_fts CROSS JOIN articles a INDEXED BY articles_filter ON a.id = articles_fts.rowid
-		WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY score, articles_fts.rowid LIMIT ?`, append(append([]any{match}, args...), limit)...)
+		WHERE `+strings.Join(where, " AND "), append([]any{match}, args...), limit, window)
+}
+
+// rankHits runs sel, a statement selecting the (id, score) of the matches
+// that pass the filter (no ORDER BY or LIMIT), and returns the limit best,
+// a bounded sort keeping them (FTS5's own ORDER BY rank sorts every
+// match). With window > 0 only the window newest are ranked: FTS5 runs
+// through the matches in descending rowid order and stops after window+1
+// pass, so bm25 is computed for those alone; the one past the window is
+// not ranked, it only tells that more matched.
+func (db *DB) rankHits(ctx context.Context, sel string, args []any, limit, window int) ([]searchHit, bool, error) {
+	if window <= 0 {
+		hits, err := db.queryHits(ctx, sel+` ORDER BY score, id LIMIT ?`, append(args, limit)...)
+		return hits, false, err
+	}
+	// The window is materialized once, so that it can both be ranked and
+	// counted; its oldest row is dropped here when it is the extra one.
+	rows, err := db.read.QueryContext(ctx, `WITH w AS MATERIALIZED (`+sel+`
+			ORDER BY articles_fts.rowid DESC LIMIT ?)
+		SELECT id, score, (SELECT count(*) FROM w), (SELECT min(id) FROM w)
+		FROM w ORDER BY score, id LIMIT ?`, append(args, window+1, limit+1)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var (
+		hits   []searchHit
+		n      int // rows in the window, at most window+1
+		oldest int64
+	)
+	for rows.Next() {
+		var h searchHit
+		if err := rows.Scan(&h.id, &h.rank, &n, &oldest); err != nil {
+			return nil, false, err
+		}
+		if n > window && h.id == oldest {
+			continue
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits, n > window, nil
 }
 
 // queryHits runs a statement returning (rowid, score) rows.
@@ -271,12 +352,15 @@ func (db *DB) searchDetails(ctx context.Context, match string, hits []searchHit)
 	// snippet() runs for the listed rows only. Running through the matches
 	// and picking them out is cheaper than a query per listed row (each
 	// sets up every term's segment iterators), even for 100,000 matches;
-	// the + keeps FTS5 from taking the list as rowid look-ups.
+	// the + keeps FTS5 from taking the list as rowid look-ups. The run is
+	// bounded by the lowest and highest listed id, which FTS5 seeks to: a
+	// search ranking the newest matches shows only those.
 	rows, err := db.read.QueryContext(ctx, `SELECT a.id, a.story_id, a.url, a.title, a.published, a.site,
 			snippet(articles_fts, 1, '`+SnippetOpen+`', '`+SnippetClose+`', '…', 16)
 		FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid
-		WHERE articles_fts MATCH ? AND +articles_fts.rowid IN (SELECT value FROM json_each(?))`,
-		match, string(idList))
+		WHERE articles_fts MATCH ? AND articles_fts.rowid BETWEEN ? AND ?
+			AND +articles_fts.rowid IN (SELECT value FROM json_each(?))`,
+		match, slices.Min(ids), slices.Max(ids), string(idList))
 	if err != nil {
 		return nil, err
 	}

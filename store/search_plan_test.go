@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,10 +15,12 @@ import (
 	"github.com/breachwire/breachwire/extract"
 )
 
-// referenceSearch is Search as one statement: FTS5 ranks every match
-// (rank, ties in rowid order) and the filter is checked on the way. Every
-// plan Search picks must give exactly its results.
-func referenceSearch(t *testing.T, db *DB, query string, f Filter) []SearchResult {
+// referenceSearch is Search as one statement: the newest window matches
+// that pass the filter (window 0: every match), ranked by FTS5 (rank,
+// ties in rowid order). It also counts every passing match, to say
+// whether the window cut in. Every plan Search picks must give exactly its
+// results.
+func referenceSearch(t *testing.T, db *DB, query string, f Filter, window int) ([]SearchResult, bool) {
 	t.Helper()
 	match, err := TranslateQuery(query)
 	if err != nil {
@@ -30,11 +33,17 @@ func referenceSearch(t *testing.T, db *DB, query string, f Filter) []SearchResul
 	if limit <= 0 {
 		limit = defaultSearchLimit
 	}
-	rows, err := db.read.Query(`SELECT a.id, a.story_id, a.url, a.title, a.published, a.site,
-			snippet(articles_fts, 1, '`+SnippetOpen+`', '`+SnippetClose+`', '…', 16), rank
-		FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-		WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY rank LIMIT ?`, append(args, limit)...)
+	newest := window
+	if window <= 0 {
+		newest = -1 // no LIMIT
+	}
+	rows, err := db.read.Query(`SELECT * FROM (
+			SELECT a.id, a.story_id, a.url, a.title, a.published, a.site,
+				snippet(articles_fts, 1, '`+SnippetOpen+`', '`+SnippetClose+`', '…', 16), rank
+			FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+			WHERE `+strings.Join(where, " AND ")+`
+			ORDER BY a.id DESC LIMIT ?)
+		ORDER BY rank, id LIMIT ?`, append(slices.Clip(args), newest, limit)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,13 +68,19 @@ func referenceSearch(t *testing.T, db *DB, query string, f Filter) []SearchResul
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return results
+	var passing int
+	if err := db.read.QueryRow(`SELECT count(*) FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+		WHERE `+strings.Join(where, " AND "), args...).Scan(&passing); err != nil {
+		t.Fatal(err)
+	}
+	return results, window > 0 && passing > window
 }
 
 // TestSearchPlansAgree runs the same searches under every plan Search can
-// pick (thresholds forced low and high) against referenceSearch, on
-// articles with many tied scores (copies) and with the best-scoring matches
-// of one word all below the relevance threshold.
+// pick (thresholds forced low and high) and window of newest matches
+// (every match, wider and narrower than the limit) against
+// referenceSearch, on articles with many tied scores (copies) and with the
+// best-scoring matches of one word all below the relevance threshold.
 func TestSearchPlansAgree(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "plans.db"))
@@ -115,27 +130,58 @@ func TestSearchPlansAgree(t *testing.T) {
 		{Since: since}, {Until: since, Limit: 10}, {Company: "NEC"}, {Agency: "Pentagon", Limit: 5},
 		{MinFiles: 50000, All: true}, {Company: "kaman", Since: since, Limit: 4},
 	}
-	saved := searchCandidateMax
-	t.Cleanup(func() { searchCandidateMax = saved })
+	savedCandidates, savedRank := searchCandidateMax, SearchRankMax
+	t.Cleanup(func() { searchCandidateMax, SearchRankMax = savedCandidates, savedRank })
 	plans := []struct {
 		name         string
 		candidateMax int
 	}{
-		{"defaults", saved},
+		{"defaults", savedCandidates},
 		{"no candidate lists", -1},
 		{"always candidate lists", 1 << 30},
 	}
+	// The window: every match, the default (more than the fixture
+	// matches), and windows smaller than most filters' limits and larger.
+	windows := []struct {
+		name    string
+		rankMax int
+		rankAll bool
+	}{
+		{"rank all", 3, true},
+		{"default window", savedRank, false},
+		{"window 3", 3, false},
+		{"window 20", 20, false},
+	}
 	for _, p := range plans {
 		searchCandidateMax = p.candidateMax
-		for _, q := range queries {
-			for _, f := range filters {
-				want := referenceSearch(t, db, q, f)
-				got, err := db.Search(ctx, q, f)
-				if err != nil {
-					t.Fatalf("%s: Search(%q, %+v): %v", p.name, q, f, err)
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("%s: Search(%q, %+v) =\n%v\nwant\n%v", p.name, q, f, ids(got), ids(want))
+		for _, w := range windows {
+			SearchRankMax = w.rankMax
+			for _, q := range queries {
+				for _, f := range filters {
+					window := 0
+					if !w.rankAll {
+						// A limit above the window widens it.
+						limit := f.Limit
+						if limit <= 0 {
+							limit = defaultSearchLimit
+						}
+						window = max(w.rankMax, limit)
+					}
+					want, wantCut := referenceSearch(t, db, q, f, window)
+					got, ranking, err := db.Search(ctx, q, f, SearchOptions{RankAll: w.rankAll})
+					if err != nil {
+						t.Fatalf("%s, %s: Search(%q, %+v): %v", p.name, w.name, q, f, err)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%s, %s: Search(%q, %+v) =\n%v\nwant\n%v", p.name, w.name, q, f, ids(got), ids(want))
+					}
+					wantRanking := SearchRanking{}
+					if wantCut {
+						wantRanking = SearchRanking{Cut: true, Ranked: window}
+					}
+					if ranking != wantRanking {
+						t.Errorf("%s, %s: Search(%q, %+v) ranking %+v, want %+v", p.name, w.name, q, f, ranking, wantRanking)
+					}
 				}
 			}
 		}

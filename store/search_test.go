@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -118,7 +119,7 @@ func TestSearch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			results, err := db.Search(context.Background(), tt.query, tt.f)
+			results, _, err := db.Search(context.Background(), tt.query, tt.f, store.SearchOptions{})
 			if err != nil {
 				t.Fatalf("Search(%q): %v", tt.query, err)
 			}
@@ -128,6 +129,84 @@ func TestSearch(t *testing.T) {
 			}
 			if !equalIDs(got, tt.want) {
 				t.Errorf("Search(%q, %+v) = articles %v, want %v", tt.query, tt.f, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSearchWindow checks which matches Search ranks when more pass the
+// filter than store.SearchRankMax: the newest that pass, widened to the
+// limit, or all of them with RankAll. In the fixture every report matches
+// "breach"; reports 1, 3, 5 and 7 have it in their title and outrank the
+// others, each group tied and so in id order; report 7, the newest, is
+// below the relevance threshold.
+func TestSearchWindow(t *testing.T) {
+	saved := store.SearchRankMax
+	t.Cleanup(func() { store.SearchRankMax = saved })
+	store.SearchRankMax = 3
+
+	db := openTest(t)
+	id := make(map[int]int64) // report number -> article id
+	for k := 1; k <= 7; k++ {
+		title := fmt.Sprintf("News at Co%d", k)
+		if k%2 == 1 {
+			title = fmt.Sprintf("Breach at Co%d", k)
+		}
+		company, rel := "Alpha", 0.9
+		if k > 4 {
+			company = "Bravo"
+		}
+		if k == 7 {
+			rel = 0.1
+		}
+		a := extract.Article{
+			URL: fmt.Sprintf("https://example.com/%d", k), Title: title,
+			Text:      fmt.Sprintf("Co%d said the breach was contained.", k),
+			Published: time.Date(2021, 3, k, 9, 0, 0, 0, time.UTC), Site: "Example", Lang: "en",
+			Companies: []extract.Company{{Name: company, Mentions: 1, Primary: true}},
+			Agencies:  []extract.Agency{}, Figures: []extract.Figure{}, Relevance: rel,
+		}
+		r, err := db.AddArticle(context.Background(), 0, &a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id[k] = r.ArticleID
+	}
+	tests := []struct {
+		name        string
+		f           store.Filter
+		rankAll     bool
+		want        []int // report numbers, best first
+		wantRanking store.SearchRanking
+	}{
+		{"the 3 newest relevant: 6, 5, 4", store.Filter{Limit: 2}, false, []int{5, 4}, store.SearchRanking{Cut: true, Ranked: 3}},
+		{"rank all", store.Filter{Limit: 2}, true, []int{1, 3}, store.SearchRanking{}},
+		{"limit above the window widens it", store.Filter{Limit: 5}, false, []int{3, 5, 2, 4, 6}, store.SearchRanking{Cut: true, Ranked: 5}},
+		{"a window holding every match is no cut", store.Filter{Limit: 6}, false, []int{1, 3, 5, 2, 4, 6}, store.SearchRanking{}},
+		{"the irrelevant newest counts with all", store.Filter{Limit: 2, All: true}, false, []int{5, 7}, store.SearchRanking{Cut: true, Ranked: 3}},
+		{"newest of the filter's", store.Filter{Limit: 2, Company: "Alpha"}, false, []int{3, 2}, store.SearchRanking{Cut: true, Ranked: 3}},
+		{"exactly the window", store.Filter{Limit: 2, Company: "Bravo", All: true}, false, []int{5, 7}, store.SearchRanking{}},
+		{"fewer than the window", store.Filter{Limit: 2, Company: "Bravo"}, false, []int{5, 6}, store.SearchRanking{}},
+		{"since", store.Filter{Limit: 3, Since: time.Date(2021, 3, 2, 0, 0, 0, 0, time.UTC)}, false, []int{5, 4, 6}, store.SearchRanking{Cut: true, Ranked: 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			results, ranking, err := db.Search(context.Background(), "breach", tt.f, store.SearchOptions{RankAll: tt.rankAll})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want []int64
+			for _, r := range results {
+				got = append(got, r.ArticleID)
+			}
+			for _, k := range tt.want {
+				want = append(want, id[k])
+			}
+			if !equalIDs(got, want) {
+				t.Errorf("Search(breach, %+v, RankAll %v) = articles %v, want %v", tt.f, tt.rankAll, got, want)
+			}
+			if ranking != tt.wantRanking {
+				t.Errorf("Search(breach, %+v, RankAll %v) ranking %+v, want %+v", tt.f, tt.rankAll, ranking, tt.wantRanking)
 			}
 		})
 	}
@@ -147,7 +226,7 @@ func equalIDs(a, b []int64) bool {
 
 func TestSearchResultFields(t *testing.T) {
 	db, added := openCorpus(t)
-	results, err := db.Search(context.Background(), "27,445 files", store.Filter{})
+	results, _, err := db.Search(context.Background(), "27,445 files", store.Filter{}, store.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +252,7 @@ func TestSearchBadQuery(t *testing.T) {
 	db, _ := openCorpus(t)
 	for _, q := range []string{"AND OR (", `"unclosed`, "NEC AND", "OR NEC", "(NEC", "NEC)", "()", "", "  ", "- * ,", "title:", strings.Repeat("(", 60) + "x" + strings.Repeat(")", 60)} {
 		t.Run(q, func(t *testing.T) {
-			_, err := db.Search(context.Background(), q, store.Filter{All: true})
+			_, _, err := db.Search(context.Background(), q, store.Filter{All: true}, store.SearchOptions{})
 			if !errors.Is(err, store.ErrBadQuery) {
 				t.Fatalf("Search(%q) error = %v, want ErrBadQuery", q, err)
 			}
@@ -236,7 +315,7 @@ func FuzzTranslateQuery(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, q string) {
 		_, terr := store.TranslateQuery(q)
-		_, serr := db.Search(context.Background(), q, store.Filter{All: true})
+		_, _, serr := db.Search(context.Background(), q, store.Filter{All: true}, store.SearchOptions{})
 		if terr != nil {
 			if !errors.Is(terr, store.ErrBadQuery) {
 				t.Fatalf("TranslateQuery(%q) error %v, want ErrBadQuery", q, terr)
@@ -283,7 +362,7 @@ func BenchmarkSearch(b *testing.B) {
 		q, f := queries[i%len(queries)], filters[(i/len(queries))%len(filters)]
 		i++
 		start := time.Now()
-		if _, err := db.Search(ctx, q, f); err != nil {
+		if _, _, err := db.Search(ctx, q, f, store.SearchOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(start))

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,6 +90,80 @@ func TestQueryCommandsGolden(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want 0 and nothing", code, stderr)
 			}
 			checkGolden(t, tt.golden, stdout)
+		})
+	}
+}
+
+// TestSearchWindowNotice lowers store.SearchRankMax to 1 so that the
+// corpus's two relevant NEC reports (1, NEC in its title, and 3, the
+// newer, NEC in its text) overflow it: search ranks only report 3 and
+// says so on stderr, in every format, while stdout stays what it was.
+func TestSearchWindowNotice(t *testing.T) {
+	saved := store.SearchRankMax
+	t.Cleanup(func() { store.SearchRankMax = saved })
+	store.SearchRankMax = 1
+	dbPath := corpusDB(t)
+	const notice = "search: more than 1 matches; ranked the 1 newest (--rank-all ranks every match, slower; --since/--until narrow by date)\n"
+	tests := []struct {
+		name       string
+		args       []string
+		wantIDs    []int64 // json only
+		wantStdout string  // table and csv: a line the output must hold
+		wantNotice bool
+	}{
+		{"window cut", []string{"--format", "json", "--limit", "1", "NEC"}, []int64{3}, "", true},
+		{"rank all", []string{"--format", "json", "--limit", "1", "--rank-all", "NEC"}, []int64{1}, "", false},
+		{"limit above the window", []string{"--format", "json", "--limit", "2", "NEC"}, []int64{1, 3}, "", false},
+		{"one match", []string{"--format", "json", "--limit", "1", "27,445"}, []int64{1}, "", false},
+		{"table", []string{"--limit", "1", "NEC"}, nil, "3        3      2020-06-03  Defense News", true},
+		{"csv", []string{"--format", "csv", "--limit", "1", "NEC"}, nil, "\n3,3,https://", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, "", append(append([]string{"search"}, tt.args...), "--db", dbPath)...)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %q; want 0", code, stderr)
+			}
+			want := ""
+			if tt.wantNotice {
+				want = notice
+			}
+			if stderr != want {
+				t.Errorf("stderr %q, want %q", stderr, want)
+			}
+			if strings.Contains(stdout, "newest") {
+				t.Errorf("stdout has the notice:\n%s", stdout)
+			}
+			if tt.wantIDs == nil {
+				if !strings.Contains(stdout, tt.wantStdout) {
+					t.Errorf("stdout:\n%s\nwant it to hold %q", stdout, tt.wantStdout)
+				}
+				return
+			}
+			// Still a bare array of the documented objects.
+			var raws []map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(stdout), &raws); err != nil {
+				t.Fatalf("stdout is not a JSON array: %v\n%s", err, stdout)
+			}
+			var got []int64
+			for _, raw := range raws {
+				var keys []string
+				for k := range raw {
+					keys = append(keys, k)
+				}
+				slices.Sort(keys)
+				if want := []string{"article_id", "published", "score", "site", "snippet", "story_id", "title", "url"}; !slices.Equal(keys, want) {
+					t.Errorf("result keys %v, want %v", keys, want)
+				}
+				var id int64
+				if err := json.Unmarshal(raw["article_id"], &id); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, id)
+			}
+			if !slices.Equal(got, tt.wantIDs) {
+				t.Errorf("articles %v, want %v", got, tt.wantIDs)
+			}
 		})
 	}
 }

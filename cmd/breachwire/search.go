@@ -15,8 +15,9 @@ import (
 )
 
 func runSearch(ctx context.Context, app *app, args []string) error {
-	fs := app.flags("search", "QUERY [filters] [--format table|json|csv]")
+	fs := app.flags("search", "QUERY [filters] [--rank-all] [--format table|json|csv]")
 	filters := addFilterFlags(fs)
+	rankAll := fs.Bool("rank-all", false, fmt.Sprintf("rank every match, not only the %s newest (slower for common words)", thousands(int64(store.SearchRankMax))))
 	format := fs.String("format", "table", "output `format`: table, json or csv")
 	pos, err := app.parse(fs, args)
 	if err != nil {
@@ -42,7 +43,7 @@ func runSearch(ctx context.Context, app *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	results, err := db.Search(ctx, query, f)
+	results, ranking, err := db.Search(ctx, query, f, store.SearchOptions{RankAll: *rankAll})
 	if errors.Is(err, store.ErrBadQuery) {
 		return usageError{err.Error()}
 	}
@@ -51,11 +52,22 @@ func runSearch(ctx context.Context, app *app, args []string) error {
 	}
 	switch *format {
 	case "json":
-		return writeJSON(app.stdout, results)
+		err = writeJSON(app.stdout, results)
 	case "csv":
-		return writeSearchCSV(app.stdout, results)
+		err = writeSearchCSV(app.stdout, results)
+	default:
+		err = writeSearchTable(app.stdout, results)
 	}
-	return writeSearchTable(app.stdout, results)
+	if err != nil {
+		return err
+	}
+	if ranking.Cut {
+		// On stderr, so that json and csv stay as they are; after the
+		// results, so that a reader at a terminal sees it last.
+		n := thousands(int64(ranking.Ranked))
+		fmt.Fprintf(app.stderr, "search: more than %s matches; ranked the %s newest (--rank-all ranks every match, slower; --since/--until narrow by date)\n", n, n)
+	}
+	return nil
 }
 
 func writeSearchTable(w io.Writer, results []store.SearchResult) error {

@@ -79,7 +79,12 @@ func filesCell(n *int64) string {
 	if n == nil {
 		return "-"
 	}
-	s := strconv.FormatInt(*n, 10)
+	return thousands(*n)
+}
+
+// thousands writes n with thousands separators: 27,445.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
 	var b strings.Builder
 	for i, c := range s {
 		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {

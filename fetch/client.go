@@ -140,6 +140,13 @@ func (c *Client) newHTTPClient(guard bool) *http.Client {
 			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 				return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
 			}
+			// A redirect to another host keeps that host's spacing too:
+			// many feed links (a feed proxy's, a shortener's) lead to one
+			// publisher. Only the spacing: taking the host's one-at-a-time
+			// slot while holding the first host's could deadlock.
+			if req.URL.Host != via[len(via)-1].URL.Host {
+				return c.gate(req.URL.Host).limiter.Wait(req.Context())
+			}
 			return nil
 		},
 	}

@@ -264,6 +264,47 @@ func TestPerHostPoliteness(t *testing.T) {
 	}
 }
 
+// TestRedirectTargetPoliteness: links on several hosts that all redirect
+// to one publisher must reach it spaced by the per-host delay, as direct
+// links to it would.
+func TestRedirectTargetPoliteness(t *testing.T) {
+	const delay = 100 * time.Millisecond
+	var mu sync.Mutex
+	var arrivals []time.Time
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrivals = append(arrivals, time.Now())
+		mu.Unlock()
+	}))
+	defer target.Close()
+	var origins []string
+	for range 3 {
+		o := httptest.NewServer(http.RedirectHandler(target.URL+"/story", http.StatusFound))
+		defer o.Close()
+		origins = append(origins, o.URL)
+	}
+	c := NewClient(Options{PerHostDelay: delay, Concurrency: 8})
+	var wg sync.WaitGroup
+	for _, u := range origins {
+		wg.Go(func() {
+			if _, err := c.Get(context.Background(), Request{URL: u}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(arrivals) != len(origins) {
+		t.Fatalf("the publisher got %d requests, want %d", len(arrivals), len(origins))
+	}
+	// A lower bound only, with room for scheduling: without the spacing
+	// the three arrive within a millisecond or two.
+	for i := 1; i < len(arrivals); i++ {
+		if gap := arrivals[i].Sub(arrivals[i-1]); gap < delay/2 {
+			t.Errorf("requests %d and %d reached the publisher %v apart, want about %v", i, i+1, gap, delay)
+		}
+	}
+}
+
 func TestRetryAfterAndMaxAge(t *testing.T) {
 	now := time.Date(2020, 1, 31, 0, 0, 0, 0, time.UTC)
 	tests := []struct {

@@ -22,6 +22,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -438,9 +439,14 @@ func TestEndToEndNEC(t *testing.T) {
 			t.Errorf("feeds add %s: got %q, want it to say the feed was added", feed, out)
 		}
 	}
-	code, _, pollErr := env.run("poll", "--allow-private")
+	code, _, pollErr := env.run("poll", "--allow-private", "-v")
 	if code != 0 || !strings.Contains(pollErr, "2 of 2 feeds reachable") || !strings.Contains(pollErr, " 0 page errors") {
 		t.Fatalf("poll: exit %d, stderr %q; want 0, both feeds reachable and no page errors", code, pollErr)
+	}
+	// The poll ends with the batch refinement over the stories it changed
+	// (store.RefineSaved), as an import does.
+	if m := regexp.MustCompile(`msg="refined the stories the poll changed" stories=([0-9]+)`).FindStringSubmatch(pollErr); m == nil || m[1] == "0" {
+		t.Errorf("poll -v: stderr does not report refining the stories it changed (got %v)", m)
 	}
 	t.Logf("poll: %s", strings.TrimSpace(pollErr))
 	for path := range e2eRoutes {

@@ -72,8 +72,11 @@ func pollFeeds(ctx context.Context, app *app, db *store.DB, allowPrivate, all bo
 	if ctx.Err() == nil {
 		// The poll's new reports were clustered one by one, per feed; the
 		// batch refinement that ends an import now sees them together.
-		if _, rerr := db.RefineSaved(ctx); rerr != nil {
+		n, rerr := db.RefineSaved(ctx)
+		if rerr != nil {
 			err = errors.Join(err, rerr)
+		} else {
+			app.log.Debug("refined the stories the poll changed", "stories", n)
 		}
 	}
 	sum.Feeds, sum.FeedsOK, sum.Items, sum.New = res.Feeds, res.FeedsOK, res.Items, res.New

@@ -214,11 +214,13 @@ func (c *clusterTx) refine(ctx context.Context, now time.Time, seeds []int64) er
 	return c.refinePipelined(ctx, now, parts)
 }
 
-// neighbourScanRatio (a variable for the tests): neighboursOf reads the whole term index once, rather
-// than each seed's terms and their postings, when there is a seed for
-// every neighbourScanRatio stories or fewer. A seed's statements cost
-// about as much as reading 360 index rows, and a story has about 15.
-var neighbourScanRatio int64 = 24
+// neighbourScanRatio (a variable for the tests): neighboursOf reads the
+// whole term index once, rather than each seed's terms and their
+// postings, when there is a seed for every neighbourScanRatio stories or
+// fewer. At 100k articles a seed's two statements cost about as much as
+// reading 120 index rows (the two ways break even near 1,900 seeds), and
+// a story has about 15.
+var neighbourScanRatio int64 = 8
 
 // neighboursOf returns neighbourStories of each seed (in seeds' order),
 // through c.base when set.
@@ -251,7 +253,10 @@ func (c *clusterTx) neighboursOf(ctx context.Context, seeds []int64) ([][]int64,
 		return nil, err
 	}
 	defer rows.Close()
-	index := seedIndex(seeds)
+	index := make(map[int64]int, len(seeds))
+	for i, s := range seeds {
+		index[s] = i
+	}
 	seedTerms := make([][]int64, len(seeds))
 	newest := map[int64][]int64{}
 	for rows.Next() {
@@ -283,14 +288,6 @@ func (c *clusterTx) neighboursOf(ctx context.Context, seeds []int64) ([][]int64,
 		neighbours[i] = mostVoted(votes)
 	}
 	return neighbours, nil
-}
-
-func seedIndex(seeds []int64) map[int64]int {
-	m := make(map[int64]int, len(seeds))
-	for i, s := range seeds {
-		m[s] = i
-	}
-	return m
 }
 
 // neighbourStories are stories sharing index terms with story s: those

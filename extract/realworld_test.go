@@ -77,7 +77,7 @@ func loadRealWorld(t *testing.T, labelsPath, textsDir string) (reports []labelle
 		if sum := sha256.Sum256(text); b.sha256 != "" && hex.EncodeToString(sum[:]) != b.sha256 {
 			stale = append(stale, b.id)
 		}
-		fmt.Fprintf(&merged, "### %s\n%s\n%s\n\n", b.id, strings.Join(b.headers, "\n"), text)
+		fmt.Fprintf(&merged, "### %s\n%s\n\n%s\n\n", b.id, strings.Join(b.headers, "\n"), text)
 	}
 	if len(missing) == len(blocks) {
 		t.Skipf("no texts of %s in %s: the third-party texts are not in the repository. "+
